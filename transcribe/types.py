@@ -1,0 +1,53 @@
+"""Results of the transcription engine (plain frozen data, no model objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["AsrWord", "ChunkResult", "Transcript", "TranscriptSegment"]
+
+
+@dataclass(frozen=True)
+class AsrWord:
+    """One decoded word with its time span and Whisper's probability."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class TranscriptSegment:
+    """One Whisper segment; it never spans two chunks, so it has one language."""
+
+    start: float
+    end: float
+    text: str
+    language: str
+    language_probability: float
+    words: tuple[AsrWord, ...]
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A decoded chunk: its span and the language chosen for it."""
+
+    start: float
+    end: float
+    language: str
+    language_probability: float
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """Everything the engine produced for one recording."""
+
+    segments: tuple[TranscriptSegment, ...]
+    chunks: tuple[ChunkResult, ...]
+    model_name: str
+    speech_duration: float
