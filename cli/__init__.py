@@ -1,0 +1,3 @@
+"""The ``courtrec`` command line."""
+
+__all__: list[str] = []
