@@ -95,10 +95,14 @@ def label_frames(levels: np.ndarray, config: ChannelConfig) -> tuple[np.ndarray,
         if levels.shape[0] > 1
         else np.full(levels.shape[1], -np.inf)
     )
-    labels = np.where(np.isfinite(top), loudest, SILENT)
+    # Sound as loud on three or more seats is the room (a phone, music, a door), not a seat.
+    near_top = np.sum(masked >= top - config.overlap_db, axis=0)
+    ambient = (near_top >= 3) if levels.shape[0] >= 3 else np.zeros(levels.shape[1], dtype=bool)
+    labels = np.where(np.isfinite(top) & ~ambient, loudest, SILENT)
     width = max(1, round(config.smooth_s / config.frame_s))
     labels = _mode_filter(labels, levels.shape[0], width)
-    overlap = np.isfinite(second) & (top - second < config.overlap_db)
+    gap = np.where(np.isfinite(second), top - np.where(np.isfinite(second), second, 0.0), np.inf)
+    overlap = (gap < config.overlap_db) & ~ambient
     overlap = _mode_filter(overlap.astype(int), 2, width) == 1
     return labels, overlap
 

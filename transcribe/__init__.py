@@ -4,7 +4,7 @@ Importing the package is cheap; ``WhisperEngine`` (which loads faster-whisper) i
 from ``transcribe.engine`` by the processes that decode.
 """
 
-from transcribe.chunking import Span, plan_chunks
+from transcribe.chunking import Span, Window, plan_windows
 from transcribe.config import COURT_LANGUAGES, TranscribeConfig
 from transcribe.errors import (
     ModelIntegrityError,
@@ -31,8 +31,9 @@ __all__ = [
     "Transcript",
     "TranscriptSegment",
     "UnsupportedLanguageError",
+    "Window",
     "assemble_bundled_model",
     "choose_language",
-    "plan_chunks",
+    "plan_windows",
     "resolve_model",
 ]

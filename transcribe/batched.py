@@ -10,14 +10,26 @@ tests/test_transcribe_engine.py exercises it against the real model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline
 
-from transcribe.language import LanguageChoice, choose_language, language_token
+from transcribe.chunking import Window
+from transcribe.language import LanguageChoice, choose_language, language_token, restricted, vote
 
-__all__ = ["PerChunkLanguagePipeline"]
+__all__ = ["MAX_TOKENS_PER_SECOND", "MIN_UNIT_S", "PerChunkLanguagePipeline"]
+
+FRAME_S = 0.02
+"""Whisper encoder frame: 30 s in 1500 frames."""
+MIN_UNIT_S = 1.0
+"""Below a second of speech the language step guesses; such units follow their window."""
+
+MAX_TOKENS_PER_SECOND = 16.0
+"""Fast Russian or Kazakh speech is ~3 words/s and ~3 Whisper tokens per Cyrillic word, so
+16 tokens per second of audio leaves ample room; only a looping decode reaches it."""
 
 
 class PerChunkLanguagePipeline(BatchedInferencePipeline):
@@ -29,10 +41,19 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
 
     """
 
-    def __init__(self, model: Any, allowed: tuple[str, ...] | None) -> None:
+    def __init__(
+        self,
+        model: Any,
+        allowed: tuple[str, ...] | None,
+        windows: Sequence[Window],
+        tokens_per_second: float = MAX_TOKENS_PER_SECOND,
+    ) -> None:
         super().__init__(model)
         self.allowed = allowed
+        self.windows = tuple(windows)
+        self.tokens_per_second = tokens_per_second
         self.choices: list[LanguageChoice] = []
+        self.unit_languages: list[tuple[dict[str, float] | None, ...]] = []
 
     def generate_segment_batched(
         self, features: np.ndarray, tokenizer: Any, options: Any
@@ -41,7 +62,13 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
         whisper = self.model
         encoder_output = whisper.encode(features)
         detected = whisper.model.detect_language(encoder_output)
-        choices = [choose_language(probs, self.allowed) for probs in detected]
+        first = len(self.choices)
+        choices = []
+        for item, probs in enumerate(detected):
+            window = self.windows[first + item] if first + item < len(self.windows) else None
+            units = self._unit_languages(encoder_output, item, window)
+            self.unit_languages.append(units)
+            choices.append(self._window_language(probs, window, units))
         self.choices.extend(choices)
         prompt = whisper.get_prompt(
             tokenizer,
@@ -52,16 +79,16 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
         slot = prompt.index(tokenizer.language)
         prompts = []
         for choice in choices:
-            item = list(prompt)
-            item[slot] = tokenizer.tokenizer.token_to_id(language_token(choice.code))
-            prompts.append(item)
+            tokens = list(prompt)
+            tokens[slot] = tokenizer.tokenizer.token_to_id(language_token(choice.code))
+            prompts.append(tokens)
         results = whisper.model.generate(
             encoder_output,
             prompts,
             beam_size=options.beam_size,
             patience=options.patience,
             length_penalty=options.length_penalty,
-            max_length=whisper.max_length,
+            max_length=self._max_length(len(prompt), first, len(choices)),
             suppress_blank=options.suppress_blank,
             suppress_tokens=options.suppress_tokens,
             return_scores=True,
@@ -71,6 +98,59 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
             no_repeat_ngram_size=options.no_repeat_ngram_size,
         )
         return encoder_output, [_scored(result, options.length_penalty) for result in results]
+
+    def _unit_languages(
+        self, encoder_output: Any, item: int, window: Window | None
+    ) -> tuple[dict[str, float] | None, ...]:
+        """Language distribution of each speaker unit, from slices of the encoder output.
+
+        Each encoder frame covers 20 ms and mostly represents its own stretch of audio, so
+        the decoder's language step on a unit's frames tells that unit's language without
+        another 30 s encoder pass. Units under ``MIN_UNIT_S`` are too short to tell.
+        """
+        if window is None or len(window.units) < 2 or encoder_output.device != "cpu":
+            return ()
+        frames = np.asarray(encoder_output)[item]
+        found: list[dict[str, float] | None] = []
+        for unit in window.units:
+            if unit.duration < MIN_UNIT_S:
+                found.append(None)
+                continue
+            lo = max(0, int((unit.start - window.span.start) / FRAME_S))
+            hi = min(len(frames), int(np.ceil((unit.end - window.span.start) / FRAME_S)))
+            piece = ctranslate2.StorageView.from_array(np.ascontiguousarray(frames[None, lo:hi]))
+            found.append(restricted(self.model.model.detect_language(piece)[0], self.allowed))
+        return tuple(found)
+
+    def _window_language(
+        self,
+        probs: list[tuple[str, float]],
+        window: Window | None,
+        units: tuple[dict[str, float] | None, ...],
+    ) -> LanguageChoice:
+        """The window's language: a vote of its units, else its own detection."""
+        own = choose_language(probs, self.allowed)
+        if window is None or not any(units):
+            return own
+        weighted = [
+            (unit.duration, dist)
+            for unit, dist in zip(window.units, units, strict=True)
+            if dist is not None
+        ]
+        voted = vote(weighted)
+        return LanguageChoice(voted.code, voted.probability, own.raw_probability)
+
+    def _max_length(self, prompt_length: int, first: int, count: int) -> int:
+        """Cap decoding by the batch's longest chunk.
+
+        A looping decoder otherwise runs to Whisper's 448-token limit on every looping
+        chunk, which costs more than decoding the whole rest of the batch.
+        """
+        durations = [w.span.duration for w in self.windows[first : first + count]]
+        if not durations:
+            return int(self.model.max_length)
+        budget = prompt_length + int(max(durations) * self.tokens_per_second) + 16
+        return int(min(self.model.max_length, budget))
 
 
 def _scored(result: Any, length_penalty: float) -> dict[str, Any]:

@@ -35,6 +35,8 @@ class TranscribeConfig:
         speech_pad_ms: Padding kept around each speech region.
         language_margin: Below this probability of the chosen language (renormalised
             over the allowed ones) the segment is flagged ``language_uncertain``.
+        switch_probability: A speaker unit whose own language has at least this
+            probability and differs from its window's is decoded again on its own.
 
     """
 
@@ -51,3 +53,4 @@ class TranscribeConfig:
     min_silence_ms: int = 160
     speech_pad_ms: int = 200
     language_margin: float = 0.7
+    switch_probability: float = 0.75

@@ -10,6 +10,7 @@ restricts them to the hearing's declared languages and sets each chunk's languag
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -22,13 +23,13 @@ from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from transcribe.batched import PerChunkLanguagePipeline
-from transcribe.chunking import Span, plan_chunks
+from transcribe.chunking import Span, Window, plan_windows, single_windows
 from transcribe.config import COURT_LANGUAGES, TranscribeConfig
 from transcribe.errors import TranscribeError, UnsupportedLanguageError
-from transcribe.guards import clamp_words_to_speech
+from transcribe.guards import clamp_words_to_speech, cut_loops
 from transcribe.language import LanguageChoice
 from transcribe.models import resolve_model
-from transcribe.types import AsrWord, ChunkResult, Transcript, TranscriptSegment
+from transcribe.types import AsrWord, ChunkResult, Transcript, TranscriptSegment, UnitLanguage
 
 __all__ = ["ProgressHook", "WhisperEngine"]
 
@@ -36,6 +37,11 @@ logger = logging.getLogger(__name__)
 
 ProgressHook = Callable[[str, float, float], None]
 SAMPLE_RATE = 16000
+MIN_EMPTY_UNIT_S = 0.5
+"""A unit of speech this long that got no word is decoded again."""
+MIN_UNCOVERED_TAIL_S = 2.0
+"""Speech this long after a unit's last word (decoder stopped early or looped) is decoded
+again."""
 
 
 def _no_progress(step: str, completed: float, total: float) -> None:
@@ -94,8 +100,10 @@ class WhisperEngine:
                 Empty or ``None`` allows every language the model knows.
             vocabulary: Names and terms of the hearing; passed as Whisper hotwords so
                 decoding prefers their spelling.
-            speaker_changes: Times where the speaker changes; no chunk crosses one.
-            hook: Progress callback ``hook("transcribe", chunks_done, chunks_total)``.
+            speaker_changes: Times where the speaker changes; the language of each stretch
+                between them is checked, and stretches in another language than their
+                window are decoded again on their own.
+            hook: Progress callback ``hook("transcribe", windows_done, windows_total)``.
 
         Returns:
             Segments in time order, each with its own language.
@@ -105,7 +113,7 @@ class WhisperEngine:
         audio = _read_wav(wav)
         duration = len(audio) / SAMPLE_RATE
         speech = self.speech_spans(audio)
-        chunks = plan_chunks(
+        windows = plan_windows(
             speech,
             speaker_changes,
             max_s=self.config.chunk_max_s,
@@ -114,23 +122,31 @@ class WhisperEngine:
         )
         speech_duration = sum(span.duration for span in speech)
         logger.info(
-            "%s: %.1f s audio, %.1f s speech in %d chunks",
+            "%s: %.1f s audio, %.1f s speech in %d windows",
             wav.name,
             duration,
             speech_duration,
-            len(chunks),
+            len(windows),
         )
-        hook("transcribe", 0, len(chunks))
-        if not chunks:
+        hook("transcribe", 0, len(windows))
+        if not windows:
             return Transcript((), (), self.model_name, 0.0)
-        segments, choices = self._decode(audio, chunks, allowed, vocabulary, hook)
-        results = tuple(
-            ChunkResult(c.start, c.end, ch.code, round(ch.probability, 4))
-            for c, ch in zip(chunks, choices, strict=True)
-        )
+        progress = _Progress(hook, len(windows))
+        segments, chunks = self._decode(audio, windows, allowed, vocabulary, progress)
+        redo = _units_to_redo(windows, chunks, segments, self.config.switch_probability)
+        if redo:
+            logger.info("decoding %d speaker units again on their own", len(redo))
+            progress.total += len(redo)
+            again = single_windows(redo, duration=duration)
+            redone, redone_chunks = self._decode(audio, again, allowed, vocabulary, progress)
+            segments = _replace_units(segments, [w.units[0] for w in again], redone)
+            chunks = chunks + redone_chunks
+        hook("transcribe", progress.total, progress.total)
         return Transcript(
-            segments=tuple(_clamped(seg, speech) for seg in segments),
-            chunks=results,
+            segments=tuple(
+                sorted((_clamped(seg, speech) for seg in segments), key=lambda g: g.start)
+            ),
+            chunks=tuple(sorted(chunks, key=lambda c: c.start)),
             model_name=self.model_name,
             speech_duration=round(speech_duration, 3),
         )
@@ -148,47 +164,161 @@ class WhisperEngine:
     def _decode(
         self,
         audio: np.ndarray,
-        chunks: Sequence[Span],
+        windows: Sequence[Window],
         allowed: tuple[str, ...] | None,
         vocabulary: Sequence[str],
-        hook: ProgressHook,
-    ) -> tuple[list[TranscriptSegment], list[LanguageChoice]]:
-        pipeline = PerChunkLanguagePipeline(self._model, allowed)
-        offsets = {int(c.start * self._model.frames_per_second): i for i, c in enumerate(chunks)}
+        progress: _Progress,
+    ) -> tuple[list[TranscriptSegment], list[ChunkResult]]:
+        """Decode windows in batches; loops are cut (and flagged) where they start."""
+        hotwords = ", ".join(vocabulary) or None
+        pipeline = PerChunkLanguagePipeline(self._model, allowed, windows)
+        fps = self._model.frames_per_second
+        offsets = {int(w.span.start * fps): i for i, w in enumerate(windows)}
         raw, _info = pipeline.transcribe(
             audio,
             language=(allowed or ("en",))[0],
-            clip_timestamps=[{"start": c.start, "end": c.end} for c in chunks],
+            clip_timestamps=[{"start": w.span.start, "end": w.span.end} for w in windows],
             batch_size=self.config.batch_size,
             beam_size=self.config.beam_size,
             word_timestamps=True,
-            hotwords=", ".join(vocabulary) or None,
+            hotwords=hotwords,
         )
-        segments: list[TranscriptSegment] = []
-        seen: set[int] = set()
+        by_window: dict[int, list[Any]] = {}
         for seg in raw:
-            index = offsets.get(seg.seek, _nearest_chunk(chunks, seg.start))
-            if index not in seen:
-                seen.add(index)
-                hook("transcribe", len(seen), len(chunks))
-            segments.append(_to_segment(seg, pipeline.choices[index]))
-        hook("transcribe", len(chunks), len(chunks))
-        return segments, pipeline.choices
+            index = offsets.get(seg.seek, _nearest_window(windows, seg.start))
+            if index not in by_window:
+                progress.advance()
+            by_window.setdefault(index, []).append(seg)
+        segments: list[TranscriptSegment] = []
+        chunks: list[ChunkResult] = []
+        for index, window in enumerate(windows):
+            choice = pipeline.choices[index]
+            found = [_to_segment(seg, choice) for seg in by_window.get(index, [])]
+            found = cut_loops(found)
+            segments.extend(found)
+            chunks.append(
+                ChunkResult(
+                    start=round(window.span.start, 3),
+                    end=round(window.span.end, 3),
+                    language=choice.code,
+                    language_probability=round(choice.probability, 4),
+                    units=tuple(
+                        UnitLanguage(round(u.start, 3), round(u.end, 3), dict(d) if d else {})
+                        for u, d in zip(
+                            window.units,
+                            pipeline.unit_languages[index] or [None] * len(window.units),
+                            strict=True,
+                        )
+                    ),
+                )
+            )
+        return segments, chunks
 
 
-def _nearest_chunk(chunks: Sequence[Span], start: float) -> int:
-    """Index of the chunk a segment start falls in (fallback when ``seek`` is rounded)."""
-    return min(range(len(chunks)), key=lambda i: abs(chunks[i].start - start))
+def _nearest_window(windows: Sequence[Window], start: float) -> int:
+    """Index of the window a segment start falls in (fallback when ``seek`` is rounded)."""
+    return min(range(len(windows)), key=lambda i: abs(windows[i].span.start - start))
 
 
-def _to_segment(seg: Any, choice: LanguageChoice) -> TranscriptSegment:
+class _Progress:
+    """Counts decoded windows for the progress hook (the total grows with re-decodes)."""
+
+    def __init__(self, hook: ProgressHook, total: int) -> None:
+        self.hook = hook
+        self.total = total
+        self.done = 0
+
+    def advance(self) -> None:
+        self.done += 1
+        self.hook("transcribe", min(self.done, self.total), self.total)
+
+
+def _unit_results(
+    window: Window, found: Sequence[dict[str, float] | None]
+) -> tuple[UnitLanguage, ...]:
+    dists = list(found) or [None] * len(window.units)
+    return tuple(
+        UnitLanguage(round(u.start, 3), round(u.end, 3), dict(d) if d else {})
+        for u, d in zip(window.units, dists, strict=True)
+    )
+
+
+def _units_to_redo(
+    windows: Sequence[Window],
+    chunks: Sequence[ChunkResult],
+    segments: Sequence[TranscriptSegment],
+    threshold: float,
+) -> list[Span]:
+    """Speaker units the first pass got wrong: another language, or no words at all.
+
+    Whisper often stops decoding a window at a pause before a change of speaker or
+    language, leaving the rest of the window without text; decoding such a unit on its
+    own recovers it (the bare model loses those words).
+    """
+    middles = sorted((w.start + w.end) / 2 for seg in segments for w in seg.words)
+    ends = sorted(w.end for seg in segments for w in seg.words)
+    redo = []
+    for window, chunk in zip(windows, chunks, strict=True):
+        for unit, found in zip(window.units, chunk.units, strict=True):
+            lo = bisect.bisect_left(middles, unit.start)
+            empty = lo >= len(middles) or middles[lo] > unit.end
+            if (empty and unit.duration >= MIN_EMPTY_UNIT_S) or _switched(found, chunk, threshold):
+                redo.append(unit)
+                continue
+            # A decoder that stopped or looped mid-unit leaves the rest of it without words.
+            last = ends[bisect.bisect_right(ends, unit.end) - 1] if ends else unit.start
+            if unit.start <= last and unit.end - last >= MIN_UNCOVERED_TAIL_S:
+                redo.append(Span(last, unit.end))
+    return redo
+
+
+def _switched(found: UnitLanguage, chunk: ChunkResult, threshold: float) -> bool:
+    if not found.probabilities:
+        return False
+    code = max(found.probabilities, key=lambda c: found.probabilities[c])
+    return code != chunk.language and found.probabilities[code] >= threshold
+
+
+def _replace_units(
+    segments: Sequence[TranscriptSegment],
+    units: Sequence[Span],
+    redone: Sequence[TranscriptSegment],
+) -> list[TranscriptSegment]:
+    """Drop words of the first pass that fall inside re-decoded units; add the new ones."""
+
+    def inside(word: AsrWord) -> bool:
+        middle = (word.start + word.end) / 2
+        return any(u.start <= middle <= u.end for u in units)
+
+    kept: list[TranscriptSegment] = []
+    for seg in segments:
+        words = tuple(w for w in seg.words if not inside(w))
+        if words == seg.words:
+            kept.append(seg)
+        elif words:
+            text = "".join(w.text for w in words).strip()
+            kept.append(
+                replace(seg, words=words, text=text, start=words[0].start, end=words[-1].end)
+            )
+    return kept + list(redone)
+
+
+def _to_segment(seg: Any, choice: LanguageChoice, offset: float = 0.0) -> TranscriptSegment:
     words = tuple(
-        AsrWord(round(w.start, 3), round(w.end, 3), w.word, round(w.probability, 4))
+        AsrWord(
+            round(float(w.start) + offset, 3),
+            round(float(w.end) + offset, 3),
+            w.word,
+            round(float(w.probability), 4),
+        )
         for w in (seg.words or ())
     )
+    # Whisper's segment end is the padded window end; the words say where speech is.
+    start = words[0].start if words else round(float(seg.start) + offset, 3)
+    end = words[-1].end if words else round(float(seg.end) + offset, 3)
     return TranscriptSegment(
-        start=round(seg.start, 3),
-        end=round(seg.end, 3),
+        start=start,
+        end=end,
         text=seg.text.strip(),
         language=choice.code,
         language_probability=round(choice.probability, 4),

@@ -9,13 +9,17 @@ is pulled back inside the speech region it overlaps. Failures that cannot be fix
 from __future__ import annotations
 
 import bisect
+import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
 
 from transcribe.chunking import Span
-from transcribe.types import AsrWord
+from transcribe.types import AsrWord, TranscriptSegment
 
-__all__ = ["clamp_words_to_speech"]
+REPETITION = "repetition"
+
+__all__ = ["REPETITION", "clamp_words_to_speech", "compression_ratio", "cut_loops", "looks_looping"]
 
 
 def clamp_words_to_speech(
@@ -50,3 +54,89 @@ def _clamp(word: AsrWord, speech: Sequence[Span], starts: list[float], tol: floa
     if end <= start or (start, end) == (word.start, word.end):
         return word
     return replace(word, start=round(start, 3), end=round(end, 3))
+
+
+def compression_ratio(text: str) -> float:
+    """Whisper's loop measure: how well the text compresses (normal speech is ~1.2-1.8)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def looks_looping(text: str, max_ratio: float = 2.4, max_repeats: int = 4) -> bool:
+    """Whether decoded text is a repetition loop worth decoding again.
+
+    Args:
+        text: Decoded text of one chunk.
+        max_ratio: Compression ratio above which Whisper itself would retry.
+        max_repeats: A word or short phrase repeated back to back this often is a loop.
+
+    """
+    if compression_ratio(text) > max_ratio:
+        return True
+    words = re.findall(r"\w+", text.lower())
+    return any(
+        _repeats(words, size, offset) >= max_repeats for size in (1, 2, 3) for offset in range(size)
+    )
+
+
+def _repeats(words: list[str], size: int, offset: int) -> int:
+    """Longest back-to-back repetition of a ``size``-word phrase starting at ``offset``."""
+    best = run = 1
+    for i in range(offset + size, len(words) - size + 1, size):
+        run = run + 1 if words[i : i + size] == words[i - size : i] else 1
+        best = max(best, run)
+    return best
+
+
+def loop_start(words: Sequence[str], max_repeats: int = 4) -> int | None:
+    """Index where a word or short phrase starts repeating ``max_repeats`` times, if any.
+
+    Returns the index just after the first instance, so one copy is kept.
+    """
+    tokens = [re.sub(r"\W+", "", w.lower()) for w in words]
+    for i in range(len(tokens)):
+        for size in (1, 2, 3):
+            phrase = tokens[i : i + size]
+            if len(phrase) < size or not any(phrase):
+                continue
+            repeats = 1
+            while tokens[i + repeats * size : i + (repeats + 1) * size] == phrase:
+                repeats += 1
+            if repeats >= (max_repeats if size == 1 else 3):
+                return i + size
+    return None
+
+
+def cut_loops(segments: Sequence[TranscriptSegment]) -> list[TranscriptSegment]:
+    """Cut a window's text where a repetition loop starts, and flag it.
+
+    Batched decoding has no temperature fallback, and re-sampling invents text of its own;
+    the words before the loop are right, and the speech after it is decoded again by the
+    coverage check. Windows that compress suspiciously well without a word loop
+    (``пи-пи-пи`` inside one token) keep their text and get the flag.
+    """
+    words = [w for seg in segments for w in seg.words]
+    cut = loop_start([w.text for w in words])
+    if cut is None:
+        if looks_looping(" ".join(seg.text for seg in segments)):
+            return [replace(seg, flags=(*seg.flags, REPETITION)) for seg in segments]
+        return list(segments)
+    keep = {id(w) for w in words[:cut]}
+    out: list[TranscriptSegment] = []
+    for seg in segments:
+        kept = tuple(w for w in seg.words if id(w) in keep)
+        if not kept:
+            continue
+        if len(kept) == len(seg.words):
+            out.append(seg)
+            continue
+        out.append(
+            replace(
+                seg,
+                words=kept,
+                text="".join(w.text for w in kept).strip(),
+                end=kept[-1].end,
+                flags=(*seg.flags, REPETITION),
+            )
+        )
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["LanguageChoice", "choose_language", "language_token"]
+__all__ = ["LanguageChoice", "choose_language", "language_token", "restricted", "vote"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +63,28 @@ def choose_language(
     return LanguageChoice(
         code=best, probability=candidates[best] / total, raw_probability=candidates[best]
     )
+
+
+def restricted(
+    probabilities: Iterable[tuple[str, float]], allowed: Sequence[str] | None
+) -> dict[str, float]:
+    """Language probabilities renormalised over the allowed languages (all if ``None``)."""
+    scores = {_code(token): float(prob) for token, prob in probabilities}
+    candidates = {code: scores.get(code, 0.0) for code in allowed} if allowed else scores
+    total = sum(candidates.values())
+    if total <= 0:
+        return {code: 1.0 / len(candidates) for code in candidates} if candidates else {}
+    return {code: value / total for code, value in candidates.items()}
+
+
+def vote(distributions: Sequence[tuple[float, dict[str, float]]]) -> LanguageChoice:
+    """Duration-weighted vote of unit language distributions ``(seconds, {code: p})``."""
+    totals: dict[str, float] = {}
+    for weight, dist in distributions:
+        for code, prob in dist.items():
+            totals[code] = totals.get(code, 0.0) + weight * prob
+    mass = sum(totals.values())
+    if not totals or mass <= 0:
+        return LanguageChoice(code="en", probability=0.0, raw_probability=0.0)
+    best = max(totals, key=lambda code: totals[code])
+    return LanguageChoice(code=best, probability=totals[best] / mass, raw_probability=0.0)

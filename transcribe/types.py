@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-__all__ = ["AsrWord", "ChunkResult", "Transcript", "TranscriptSegment"]
+__all__ = ["AsrWord", "ChunkResult", "Transcript", "TranscriptSegment", "UnitLanguage"]
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,23 @@ class TranscriptSegment:
 
 
 @dataclass(frozen=True)
+class UnitLanguage:
+    """Language probabilities of one speaker unit inside a window (empty if too short)."""
+
+    start: float
+    end: float
+    probabilities: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ChunkResult:
-    """A decoded chunk: its span and the language chosen for it."""
+    """A decoded window: its span, the language chosen for it and its units' languages."""
 
     start: float
     end: float
     language: str
     language_probability: float
+    units: tuple[UnitLanguage, ...] = ()
 
 
 @dataclass(frozen=True)

