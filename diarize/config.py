@@ -34,7 +34,7 @@ class ChannelConfig:
     overlap_db: float = 6.0
     smooth_s: float = 0.3
     min_turn_s: float = 0.3
-    bridge_s: float = 0.5
+    bridge_s: float = 1.0
     min_overlap_s: float = 0.2
     separable_fraction: float = 0.6
 

