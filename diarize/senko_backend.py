@@ -49,7 +49,9 @@ class SenkoDiarizer:
         try:
             import senko
 
-            self._diarizer = senko.Diarizer(device=config.device, warmup=True, quiet=True)
+            # No warm-up: it embeds 320 dummy segments (tens of seconds on a CPU) to steady
+            # GPU timings, which a CPU does not need.
+            self._diarizer = senko.Diarizer(device=config.device, warmup=False, quiet=True)
             # senko's compiled fbank extractor can SIGILL on CPUs it was not built for;
             # its kaldifeat path takes any callable, so hand it the torch implementation.
             self._diarizer.kaldifeat_fbank = KaldiFbank()

@@ -435,6 +435,20 @@ class StepClock:
             previous = max(previous, max(times))
         return result
 
+    def growth(self, step: str) -> tuple[float, float, float]:
+        """Return ``(first total, final total, seconds after the first total was reached)``.
+
+        A step whose progress total grows found more work on the way (the transcriber
+        re-decodes speaker units whose language differs from their window's); the time
+        after the last call at the original total is that second pass.
+        """
+        calls = [(t, done, total) for t, s, done, total in self.events if s == step]
+        if not calls:
+            return (0.0, 0.0, 0.0)
+        first_total = calls[0][2]
+        last_first = max(t for t, _d, total in calls if total == first_total)
+        return (first_total, calls[-1][2], max(0.0, calls[-1][0] - last_first))
+
 
 # ---------------------------------------------------------------------------------------
 # Memory

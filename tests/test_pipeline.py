@@ -176,3 +176,35 @@ def test_protocol_records_evidence_fields(run_pipeline, real_hearing):
     assert protocol.recording.duration == pytest.approx(real_hearing.duration, abs=0.05)
     assert protocol.pipeline.asr_model == "whisper-base-ct2"
     assert protocol.pipeline.diarizer == "channel-energy"
+
+
+def reference_overlaps(rttm_path):
+    """Spans where two or more reference speakers talk at once."""
+    events = []
+    for line in rttm_path.read_text().splitlines():
+        parts = line.split()
+        start, duration = float(parts[3]), float(parts[4])
+        events += [(start, 1), (start + duration, -1)]
+    spans, active, opened = [], 0, None
+    for time, delta in sorted(events):
+        active += delta
+        if active >= 2 and opened is None:
+            opened = time
+        elif active < 2 and opened is not None:
+            spans.append((opened, time))
+            opened = None
+    return spans
+
+
+def test_ml_diarization_marks_real_overlapping_speech(engines, tmp_path):
+    from tests.realspeech import evalset_dir
+
+    diar = evalset_dir() / "diar"
+    audio = normalized(diar / "tst00.wav", tmp_path)
+    result = engines.diarizer.diarize(audio.mix)
+    assert result.overlaps
+    truth = reference_overlaps(diar / "tst00.rttm")
+    found = sum(end - start for start, end in result.overlaps)
+    correct = sum(overlap(s, e, ts, te) for s, e in result.overlaps for ts, te in truth)
+    assert correct / found > 0.6
+    assert 2 <= result.speaker_count <= 6

@@ -198,3 +198,12 @@ def test_format_table_aligns_columns() -> None:
     assert lines[1] == "---  -----------"
     assert lines[2] == "xyz  1"
     assert lines[3] == "     22"
+
+
+def test_step_clock_growth_times_the_second_pass() -> None:
+    times = iter([1.0, 2.0, 5.0, 6.0, 9.0])
+    clock = StepClock(clock=lambda: next(times))
+    for done, total in [(0, 3), (1, 3), (3, 3), (4, 5), (5, 5)]:
+        clock.hook("transcribe", done, total)
+    assert clock.growth("transcribe") == (3, 5, 4.0)
+    assert clock.growth("diarize") == (0.0, 0.0, 0.0)

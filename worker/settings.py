@@ -34,6 +34,7 @@ class DiarizeSettings(BaseModel):
 
     device: str = "cpu"
     seed: int = 0
+    detect_overlap: bool = True
 
 
 class LimitSettings(BaseModel):
@@ -75,7 +76,10 @@ class Settings(BaseSettings):
     def diarize_config(self) -> DiarizeConfig:
         """Engine config from settings."""
         return DiarizeConfig(
-            device=self.diarize.device, seed=self.diarize.seed, channels=ChannelConfig()
+            device=self.diarize.device,
+            seed=self.diarize.seed,
+            detect_overlap=self.diarize.detect_overlap,
+            channels=ChannelConfig(),
         )
 
     def media_limits(self) -> MediaLimits:
