@@ -11,6 +11,7 @@ restricts them to the hearing's declared languages and sets each chunk's languag
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -115,7 +116,7 @@ class WhisperEngine:
         speech = self.speech_spans(audio)
         windows = plan_windows(
             speech,
-            speaker_changes,
+            sorted({*speaker_changes, *_pause_cuts(speech, self.config.unit_pause_s)}),
             max_s=self.config.chunk_max_s,
             split_gap_s=self.config.split_gap_s,
             duration=duration,
@@ -194,7 +195,7 @@ class WhisperEngine:
         for index, window in enumerate(windows):
             choice = pipeline.choices[index]
             found = [_to_segment(seg, choice) for seg in by_window.get(index, [])]
-            found = cut_loops(found)
+            found = _split_by_units(cut_loops(found), window, pipeline.unit_languages[index])
             segments.extend(found)
             chunks.append(
                 ChunkResult(
@@ -231,6 +232,67 @@ class _Progress:
     def advance(self) -> None:
         self.done += 1
         self.hook("transcribe", min(self.done, self.total), self.total)
+
+
+def _pause_cuts(speech: Sequence[Span], min_pause_s: float) -> list[float]:
+    """Midpoints of long pauses, where language can switch without a new speaker.
+
+    Diarization misses short turns and similar voices, and one person may switch
+    language after a pause.
+    """
+    return [
+        round((a.end + b.start) / 2, 3)
+        for a, b in itertools.pairwise(speech)
+        if b.start - a.end >= min_pause_s
+    ]
+
+
+def _split_by_units(
+    segments: Sequence[TranscriptSegment],
+    window: Window,
+    found: Sequence[dict[str, float] | None],
+) -> list[TranscriptSegment]:
+    """Split a window's segments at its speaker units; each part gets its unit's confidence.
+
+    The batched decoder returns one segment per window; a unit's own language
+    probability says more about its part than the window's vote does.
+    """
+    if len(window.units) < 2:
+        return list(segments)
+    out: list[TranscriptSegment] = []
+    for seg in segments:
+        groups: dict[int, list[AsrWord]] = {}
+        for word in seg.words:
+            middle = (word.start + word.end) / 2
+            index = min(
+                range(len(window.units)),
+                key=lambda i: _distance(window.units[i], middle),
+            )
+            groups.setdefault(index, []).append(word)
+        if len(groups) <= 1 and not any(found):
+            out.append(seg)
+            continue
+        for index in sorted(groups):
+            words = tuple(groups[index])
+            dist = found[index] if index < len(found) else None
+            probability = dist.get(seg.language, 0.0) if dist else seg.language_probability
+            out.append(
+                replace(
+                    seg,
+                    words=words,
+                    text="".join(w.text for w in words).strip(),
+                    start=words[0].start,
+                    end=words[-1].end,
+                    language_probability=round(probability, 4),
+                )
+            )
+    return out
+
+
+def _distance(span: Span, time: float) -> float:
+    return (
+        0.0 if span.start <= time <= span.end else min(abs(span.start - time), abs(span.end - time))
+    )
 
 
 def _unit_results(
