@@ -117,3 +117,29 @@ def test_loop_is_cut_after_first_instance_and_flagged():
     assert "repetition" in cut.flags
     clean = TranscriptSegment(0, 1, "Прошу суд", "ru", 0.9, words[:2], -0.5, 0.1, 1.1)
     assert cut_loops([clean]) == [clean]
+
+
+def test_redo_pieces_are_packed_per_language_and_mapped_back():
+    import numpy as np
+
+    from transcribe.redo import JOIN_GAP_S, RedoPiece, assemble, map_back
+    from transcribe.types import TranscriptSegment
+
+    audio = np.arange(16000 * 60, dtype=np.float32)
+    pieces = [
+        RedoPiece(Span(10, 12), "kk", 0.9),
+        RedoPiece(Span(30, 33), "ru", 0.8),
+        RedoPiece(Span(40, 41), "kk", 0.7),
+    ]
+    joined = assemble(audio, pieces, max_s=28)
+    assert [p.language for p in joined.languages] == ["kk", "ru"]
+    assert [len(w.units) for w in joined.windows] == [2, 1]
+    # The second kk piece starts right after the first one and a short gap.
+    second = joined.windows[0].units[1]
+    assert second.start == pytest.approx(2 + JOIN_GAP_S)
+    assert joined.audio[int(second.start * 16000)] == audio[40 * 16000]
+    word = AsrWord(second.start + 0.25, second.start + 0.5, " сот", 0.9)
+    seg = TranscriptSegment(word.start, word.end, "сот", "kk", 0.7, (word,), -0.3, 0.1, 1.0)
+    (back,) = map_back([seg], joined.offsets)
+    assert (back.start, back.end) == (40.25, 40.5)
+    assert (back.words[0].start, back.words[0].end) == (40.25, 40.5)

@@ -37,6 +37,7 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
 
     Attributes:
         allowed: Languages a chunk may be decoded as; ``None`` allows all.
+        forced: A language per window, when it is already known (re-decoding).
         choices: The language chosen for each chunk, in decoding order (= chunk order).
 
     """
@@ -47,10 +48,12 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
         allowed: tuple[str, ...] | None,
         windows: Sequence[Window],
         tokens_per_second: float = MAX_TOKENS_PER_SECOND,
+        forced: Sequence[LanguageChoice] | None = None,
     ) -> None:
         super().__init__(model)
         self.allowed = allowed
         self.windows = tuple(windows)
+        self.forced = tuple(forced) if forced is not None else None
         self.tokens_per_second = tokens_per_second
         self.choices: list[LanguageChoice] = []
         self.unit_languages: list[tuple[dict[str, float] | None, ...]] = []
@@ -65,6 +68,10 @@ class PerChunkLanguagePipeline(BatchedInferencePipeline):
         first = len(self.choices)
         choices = []
         for item, probs in enumerate(detected):
+            if self.forced is not None:
+                self.unit_languages.append(())
+                choices.append(self.forced[first + item])
+                continue
             window = self.windows[first + item] if first + item < len(self.windows) else None
             units = self._unit_languages(encoder_output, item, window)
             self.unit_languages.append(units)

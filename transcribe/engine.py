@@ -24,12 +24,13 @@ from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from transcribe.batched import PerChunkLanguagePipeline
-from transcribe.chunking import Span, Window, plan_windows, single_windows
+from transcribe.chunking import Span, Window, plan_windows
 from transcribe.config import COURT_LANGUAGES, TranscribeConfig
 from transcribe.errors import TranscribeError, UnsupportedLanguageError
 from transcribe.guards import clamp_words_to_speech, cut_loops
 from transcribe.language import LanguageChoice
 from transcribe.models import resolve_model
+from transcribe.redo import RedoPiece, assemble, map_back
 from transcribe.types import AsrWord, ChunkResult, Transcript, TranscriptSegment, UnitLanguage
 
 __all__ = ["ProgressHook", "WhisperEngine"]
@@ -136,12 +137,17 @@ class WhisperEngine:
         segments, chunks = self._decode(audio, windows, allowed, vocabulary, progress)
         redo = _units_to_redo(windows, chunks, segments, self.config.switch_probability)
         if redo:
-            logger.info("decoding %d speaker units again on their own", len(redo))
-            progress.total += len(redo)
-            again = single_windows(redo, duration=duration)
-            redone, redone_chunks = self._decode(audio, again, allowed, vocabulary, progress)
-            segments = _replace_units(segments, [w.units[0] for w in again], redone)
-            chunks = chunks + redone_chunks
+            joined = assemble(audio, redo, self.config.chunk_max_s)
+            logger.info(
+                "decoding %d stretches again in %d packed windows", len(redo), len(joined.windows)
+            )
+            progress.total += len(joined.windows)
+            redone, _ = self._decode(
+                joined.audio, joined.windows, allowed, vocabulary, progress, joined.languages
+            )
+            segments = _replace_units(
+                segments, [p.span for p in redo], map_back(redone, joined.offsets)
+            )
         hook("transcribe", progress.total, progress.total)
         return Transcript(
             segments=tuple(
@@ -169,10 +175,14 @@ class WhisperEngine:
         allowed: tuple[str, ...] | None,
         vocabulary: Sequence[str],
         progress: _Progress,
+        forced: Sequence[RedoPiece] | None = None,
     ) -> tuple[list[TranscriptSegment], list[ChunkResult]]:
         """Decode windows in batches; loops are cut (and flagged) where they start."""
         hotwords = ", ".join(vocabulary) or None
-        pipeline = PerChunkLanguagePipeline(self._model, allowed, windows)
+        languages = (
+            [LanguageChoice(p.language, p.probability, 0.0) for p in forced] if forced else None
+        )
+        pipeline = PerChunkLanguagePipeline(self._model, allowed, windows, forced=languages)
         fps = self._model.frames_per_second
         offsets = {int(w.span.start * fps): i for i, w in enumerate(windows)}
         raw, _info = pipeline.transcribe(
@@ -310,28 +320,36 @@ def _units_to_redo(
     chunks: Sequence[ChunkResult],
     segments: Sequence[TranscriptSegment],
     threshold: float,
-) -> list[Span]:
+) -> list[RedoPiece]:
     """Speaker units the first pass got wrong: another language, or no words at all.
 
     Whisper often stops decoding a window at a pause before a change of speaker or
-    language, leaving the rest of the window without text; decoding such a unit on its
-    own recovers it (the bare model loses those words).
+    language, or loops (the loop is cut), leaving the rest without text; decoding those
+    stretches again recovers words the bare model loses.
     """
     middles = sorted((w.start + w.end) / 2 for seg in segments for w in seg.words)
     ends = sorted(w.end for seg in segments for w in seg.words)
     redo = []
     for window, chunk in zip(windows, chunks, strict=True):
         for unit, found in zip(window.units, chunk.units, strict=True):
+            language, probability = _unit_language(found, chunk)
             lo = bisect.bisect_left(middles, unit.start)
             empty = lo >= len(middles) or middles[lo] > unit.end
             if (empty and unit.duration >= MIN_EMPTY_UNIT_S) or _switched(found, chunk, threshold):
-                redo.append(unit)
+                redo.append(RedoPiece(unit, language, probability))
                 continue
-            # A decoder that stopped or looped mid-unit leaves the rest of it without words.
             last = ends[bisect.bisect_right(ends, unit.end) - 1] if ends else unit.start
             if unit.start <= last and unit.end - last >= MIN_UNCOVERED_TAIL_S:
-                redo.append(Span(last, unit.end))
+                redo.append(RedoPiece(Span(last, unit.end), language, probability))
     return redo
+
+
+def _unit_language(found: UnitLanguage, chunk: ChunkResult) -> tuple[str, float]:
+    """The unit's own most likely language, else its window's."""
+    if not found.probabilities:
+        return chunk.language, chunk.language_probability
+    code = max(found.probabilities, key=lambda c: found.probabilities[c])
+    return code, found.probabilities[code]
 
 
 def _switched(found: UnitLanguage, chunk: ChunkResult, threshold: float) -> bool:
