@@ -364,11 +364,20 @@ def _replace_units(
     units: Sequence[Span],
     redone: Sequence[TranscriptSegment],
 ) -> list[TranscriptSegment]:
-    """Drop words of the first pass that fall inside re-decoded units; add the new ones."""
+    """Drop words of the first pass that the re-decoded stretches replace; add the new ones.
+
+    A first-pass word goes if its middle lies in a re-decoded stretch, or if most of it
+    lies under the new words (loops stretch single words over seconds of speech).
+    """
+    covered = [Span(seg.start, seg.end) for seg in redone if seg.words]
 
     def inside(word: AsrWord) -> bool:
         middle = (word.start + word.end) / 2
-        return any(u.start <= middle <= u.end for u in units)
+        if any(u.start <= middle <= u.end for u in units):
+            return True
+        length = max(word.end - word.start, 1e-3)
+        shared = sum(max(0.0, min(word.end, c.end) - max(word.start, c.start)) for c in covered)
+        return shared > 0.5 * length
 
     kept: list[TranscriptSegment] = []
     for seg in segments:
