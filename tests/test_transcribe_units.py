@@ -143,3 +143,22 @@ def test_redo_pieces_are_packed_per_language_and_mapped_back():
     (back,) = map_back([seg], joined.offsets)
     assert (back.start, back.end) == (40.25, 40.5)
     assert (back.words[0].start, back.words[0].end) == (40.25, 40.5)
+
+
+def test_redecoded_stretch_replaces_stretched_first_pass_words():
+    from transcribe.engine import _replace_units
+    from transcribe.types import TranscriptSegment
+
+    def seg(words, language="kk"):
+        text = "".join(w.text for w in words).strip()
+        return TranscriptSegment(
+            words[0].start, words[-1].end, text, language, 0.9, tuple(words), -0.3, 0.1, 1.0
+        )
+
+    kept = AsrWord(1.0, 1.5, " Сот", 0.9)
+    inside = AsrWord(3.0, 3.4, " өт", 0.2)
+    stretched = AsrWord(2.0, 9.0, " өт", 0.1)  # a loop smeared over the next turn
+    first = [seg([kept, inside]), seg([stretched])]
+    new = seg([AsrWord(5.0, 5.6, " Құрметті", 0.8), AsrWord(5.7, 8.5, " сот", 0.8)], "kk")
+    merged = _replace_units(first, [Span(2.5, 4.0)], [new])
+    assert [w.text for s in merged for w in s.words] == [" Сот", " Құрметті", " сот"]
