@@ -157,7 +157,7 @@ def test_redecoded_stretch_replaces_stretched_first_pass_words():
 
     kept = AsrWord(1.0, 1.5, " Сот", 0.9)
     inside = AsrWord(3.0, 3.4, " өт", 0.2)
-    stretched = AsrWord(2.0, 9.0, " өт", 0.1)  # a loop smeared over the next turn
+    stretched = AsrWord(4.5, 9.0, " өт", 0.1)  # a loop smeared over the next turn
     first = [seg([kept, inside]), seg([stretched])]
     new = seg([AsrWord(5.0, 5.6, " Құрметті", 0.8), AsrWord(5.7, 8.5, " сот", 0.8)], "kk")
     merged = _replace_units(first, [Span(2.5, 4.0)], [new])
