@@ -1,0 +1,33 @@
+"""The real-speech montage used by the benchmarks."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_real_montage.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("make_real_montage", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_montage_lays_real_clips_on_their_seats(tmp_path):
+    reference = load_script().build(tmp_path, seconds=40, seed=3)
+    turns = reference["turns"]
+    assert turns and {t["language"] for t in turns} <= {"ru", "kk"}
+    assert all(a["end"] < b["start"] for a, b in zip(turns, turns[1:], strict=False))
+    multi, rate = sf.read(tmp_path / "multi4.wav", dtype="float32")
+    assert rate == 16000 and multi.shape[1] == 4 and len(multi) == 40 * rate
+    for turn in turns:
+        piece = multi[int(turn["start"] * rate) : int(turn["end"] * rate)]
+        energy = np.mean(piece**2, axis=0)
+        assert int(np.argmax(energy)) == turn["channel"] - 1
+    assert json.loads((tmp_path / "reference.json").read_text())["seed"] == 3
