@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def test_montage_lays_real_clips_on_their_seats(tmp_path):
     reference = load_script().build(tmp_path, seconds=40, seed=3)
     turns = reference["turns"]
     assert turns and {t["language"] for t in turns} <= {"ru", "kk"}
-    assert all(a["end"] < b["start"] for a, b in zip(turns, turns[1:], strict=False))
+    assert all(a["end"] < b["start"] for a, b in itertools.pairwise(turns))
     multi, rate = sf.read(tmp_path / "multi4.wav", dtype="float32")
     assert rate == 16000 and multi.shape[1] == 4 and len(multi) == 40 * rate
     for turn in turns:
