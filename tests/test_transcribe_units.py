@@ -122,7 +122,8 @@ def test_loop_is_cut_after_first_instance_and_flagged():
 def test_redo_pieces_are_packed_per_language_and_mapped_back():
     import numpy as np
 
-    from transcribe.redo import JOIN_GAP_S, RedoPiece, assemble, map_back
+    from transcribe.redo import JOIN_GAP_S, RedoPiece, assemble
+    from transcribe.timeline import map_back
     from transcribe.types import TranscriptSegment
 
     audio = np.arange(16000 * 60, dtype=np.float32)
@@ -162,3 +163,29 @@ def test_redecoded_stretch_replaces_stretched_first_pass_words():
     new = seg([AsrWord(5.0, 5.6, " Құрметті", 0.8), AsrWord(5.7, 8.5, " сот", 0.8)], "kk")
     merged = _replace_units(first, [Span(2.5, 4.0)], [new])
     assert [w.text for s in merged for w in s.words] == [" Сот", " Құрметті", " сот"]
+
+
+def test_long_pauses_are_shortened_and_times_map_back():
+    import numpy as np
+
+    from transcribe.timeline import compress_pauses
+
+    audio = np.arange(16000 * 20, dtype=np.float32)
+    speech = [Span(1.0, 3.0), Span(3.2, 4.0), Span(10.0, 12.0)]
+    timeline = compress_pauses(audio, speech, max_gap_s=0.5)
+    # 0.5 s before the first, the short 0.2 s pause kept, 0.5 s of the 6 s pause.
+    assert len(timeline.audio) / 16000 == pytest.approx(0.5 + 3.0 + 0.5 + 2.0)
+    assert timeline.forward(10.0) == pytest.approx(4.0)
+    assert timeline.forward(7.0) == pytest.approx(3.5)  # inside the cut pause
+    assert timeline.backward(4.5) == pytest.approx(10.5)
+    assert timeline.audio[int(4.0 * 16000)] == audio[10 * 16000]
+
+
+def test_times_in_a_join_gap_go_to_the_nearer_piece():
+    from transcribe.timeline import _moved
+
+    offsets = ((0.0, 0.5, 4.6), (5.0, 9.5, 2.0))
+    starts = [0.0, 5.0]
+    assert _moved(offsets, starts, 4.7) == pytest.approx(5.1)  # just after piece 1: its end
+    assert _moved(offsets, starts, 4.95) == pytest.approx(9.5)  # just before piece 2: its start
+    assert _moved(offsets, starts, 5.5) == pytest.approx(10.0)

@@ -41,6 +41,8 @@ class TranscribeConfig:
         switch_probability: A speaker unit whose own language has at least this
             probability and differs from its window's is decoded again on its own.
         unit_pause_s: Pauses this long also bound the units whose language is checked.
+        max_pause_s: Longer pauses are shortened to this before decoding, so windows
+            hold as much speech as faster-whisper's own batched packing.
 
     """
 
@@ -59,3 +61,4 @@ class TranscribeConfig:
     language_margin: float = 0.7
     switch_probability: float = 0.75
     unit_pause_s: float = 0.8
+    max_pause_s: float = 0.5

@@ -30,7 +30,8 @@ from transcribe.errors import TranscribeError, UnsupportedLanguageError
 from transcribe.guards import clamp_words_to_speech, cut_loops
 from transcribe.language import LanguageChoice
 from transcribe.models import resolve_model
-from transcribe.redo import RedoPiece, assemble, map_back
+from transcribe.redo import RedoPiece, assemble
+from transcribe.timeline import compress_pauses, map_back
 from transcribe.types import AsrWord, ChunkResult, Transcript, TranscriptSegment, UnitLanguage
 
 __all__ = ["ProgressHook", "WhisperEngine"]
@@ -112,22 +113,26 @@ class WhisperEngine:
 
         """
         allowed = self._check_languages(languages)
-        audio = _read_wav(wav)
+        original = _read_wav(wav)
+        speech = self.speech_spans(original)
+        cuts = sorted({*speaker_changes, *_pause_cuts(speech, self.config.unit_pause_s)})
+        timeline = compress_pauses(original, speech, self.config.max_pause_s)
+        audio = timeline.audio
         duration = len(audio) / SAMPLE_RATE
-        speech = self.speech_spans(audio)
         windows = plan_windows(
-            speech,
-            sorted({*speaker_changes, *_pause_cuts(speech, self.config.unit_pause_s)}),
+            [timeline.forward_span(span) for span in speech],
+            [timeline.forward(cut) for cut in cuts],
             max_s=self.config.chunk_max_s,
             split_gap_s=self.config.split_gap_s,
             duration=duration,
         )
         speech_duration = sum(span.duration for span in speech)
         logger.info(
-            "%s: %.1f s audio, %.1f s speech in %d windows",
+            "%s: %.1f s audio, %.1f s speech (%.1f s with short pauses) in %d windows",
             wav.name,
-            duration,
+            len(original) / SAMPLE_RATE,
             speech_duration,
+            duration,
             len(windows),
         )
         hook("transcribe", 0, len(windows))
@@ -149,11 +154,15 @@ class WhisperEngine:
                 segments, [p.span for p in redo], map_back(redone, joined.offsets)
             )
         hook("transcribe", progress.total, progress.total)
+        segments = map_back(segments, timeline.offsets)
         return Transcript(
             segments=tuple(
                 sorted((_clamped(seg, speech) for seg in segments), key=lambda g: g.start)
             ),
-            chunks=tuple(sorted(chunks, key=lambda c: c.start)),
+            chunks=tuple(
+                replace(c, start=timeline.backward(c.start), end=timeline.backward(c.end), units=())
+                for c in sorted(chunks, key=lambda c: c.start)
+            ),
             model_name=self.model_name,
             speech_duration=round(speech_duration, 3),
         )

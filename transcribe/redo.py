@@ -9,16 +9,14 @@ like faster-whisper packs speech, and word times are mapped back afterwards.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from transcribe.chunking import Span, Window
-from transcribe.types import TranscriptSegment
 
-__all__ = ["Assembly", "RedoPiece", "assemble", "map_back"]
+__all__ = ["Assembly", "RedoPiece", "assemble"]
 
 SAMPLE_RATE = 16000
 JOIN_GAP_S = 0.4
@@ -88,24 +86,3 @@ def _window(units: Sequence[Span]) -> Window:
 def _language_of(group: Sequence[RedoPiece], language: str) -> RedoPiece:
     best = max(group, key=lambda p: p.probability)
     return RedoPiece(best.span, language, min(p.probability for p in group))
-
-
-def map_back(
-    segments: Sequence[TranscriptSegment], offsets: Sequence[tuple[float, float, float]]
-) -> list[TranscriptSegment]:
-    """Move word and segment times from the joined audio back to the recording."""
-    starts = [joined for joined, _, _ in offsets]
-
-    def moved(time: float) -> float:
-        index = max(0, bisect.bisect_right(starts, time + 1e-6) - 1)
-        joined, original, length = offsets[index]
-        return round(original + min(max(time - joined, 0.0), length), 3)
-
-    out = []
-    for seg in segments:
-        words = tuple(replace(w, start=moved(w.start), end=moved(w.end)) for w in seg.words)
-        words = tuple(w if w.end >= w.start else replace(w, end=w.start) for w in words)
-        start = words[0].start if words else moved(seg.start)
-        end = words[-1].end if words else moved(seg.end)
-        out.append(replace(seg, words=words, start=start, end=end))
-    return out
