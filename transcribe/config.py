@@ -59,6 +59,6 @@ class TranscribeConfig:
     min_silence_ms: int = 160
     speech_pad_ms: int = 200
     language_margin: float = 0.7
-    switch_probability: float = 0.75
+    switch_probability: float = 0.65
     unit_pause_s: float = 0.8
     max_pause_s: float = 0.5
