@@ -176,12 +176,20 @@ def _recording_of(hearing: BenchHearing, label: str, modes: Sequence[str]) -> Re
     return Recording(label, hearing.mix, tuple(runs), hearing.duration)
 
 
-def input_recording(path: Path) -> Recording:
-    """Describe a user-supplied file: bare and pipeline both read it as it is."""
+def input_recordings(paths: Sequence[Path]) -> list[Recording]:
+    """Describe user-supplied files: bare and pipeline both read each file as it is.
+
+    Files are labelled by name, or by parent directory and name when two share a name
+    (``real5/mix.wav``, ``real30/mix.wav``).
+    """
     from ingest import probe
 
-    info = probe(path)
-    return Recording(path.name, path, (("input", path, {}),), info.duration)
+    names = [path.name for path in paths]
+    result = []
+    for path in paths:
+        label = path.name if names.count(path.name) == 1 else f"{path.parent.name}/{path.name}"
+        result.append(Recording(label, path, (("input", path, {}),), probe(path).duration))
+    return result
 
 
 def run_pipeline(engines: Any, mode: str, path: Path, channel_map: dict[int, str]) -> PipelineRun:
@@ -234,6 +242,18 @@ def measure(engines: Any, config: Any, recording: Recording, bare: dict[str, Any
         logger.info("%s: pipeline on %s (%s)", recording.name, path.name, mode)
         result.runs.append(run_pipeline(engines, mode, path, channel_map))
     return result
+
+
+def _print_progress(res: Result) -> None:
+    """Print one line per run as soon as a recording is done (long runs can be cut off)."""
+    dur = res.recording.duration
+    parts = [f"bare {res.bare.wall_s:.1f} s (RTF {res.bare.wall_s / dur:.3f})"]
+    parts += [
+        f"pipeline {run.mode} {run.phase.wall_s:.1f} s (RTF {run.phase.wall_s / dur:.3f}, "
+        f"{run.phase.wall_s / res.bare.wall_s:.2f}x bare)"
+        for run in res.runs
+    ]
+    print(f"done {res.recording.name} ({dur:.0f} s audio): " + "; ".join(parts), flush=True)
 
 
 def report(
@@ -424,7 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     bare = bare_options(args.bare_language)
 
     if args.input:
-        recordings = [input_recording(path) for path in args.input]
+        recordings = input_recordings(args.input)
     else:
         recordings = [
             synthetic_recording(m, args.seed, args.mode, args.fresh) for m in args.minutes
@@ -437,7 +457,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     modes = sorted({mode for rec in recordings for mode, _p, _m in rec.runs} - {"input"})
     warmup = None if args.no_warmup else warm_up(engines, config, modes or ["mix"], bare)
-    results = [measure(engines, config, rec, bare) for rec in recordings]
+    results: list[Result] = []
+    for rec in recordings:
+        results.append(measure(engines, config, rec, bare))
+        _print_progress(results[-1])
+        if args.json:  # keep what is done if a long run is interrupted
+            write_json(args.json, _as_json(summary, loads, warmup, results, args))
     report(results, loads, warmup)
     draw(
         results,
