@@ -173,12 +173,13 @@ def test_long_pauses_are_shortened_and_times_map_back():
     audio = np.arange(16000 * 20, dtype=np.float32)
     speech = [Span(1.0, 3.0), Span(3.2, 4.0), Span(10.0, 12.0)]
     timeline = compress_pauses(audio, speech, max_gap_s=0.5)
-    # 0.5 s before the first, the short 0.2 s pause kept, 0.5 s of the 6 s pause.
-    assert len(timeline.audio) / 16000 == pytest.approx(0.5 + 3.0 + 0.5 + 2.0)
-    assert timeline.forward(10.0) == pytest.approx(4.0)
+    # Kept: 0.75-4.25 (the short pause stays) and 9.75-12.25: a 6 s pause becomes 0.5 s.
+    assert timeline.offsets == ((0.0, 0.75, 3.5), (3.5, 9.75, 2.5))
+    assert len(timeline.audio) / 16000 == pytest.approx(6.0)
+    assert timeline.forward(10.0) == pytest.approx(3.75)
     assert timeline.forward(7.0) == pytest.approx(3.5)  # inside the cut pause
-    assert timeline.backward(4.5) == pytest.approx(10.5)
-    assert timeline.audio[int(4.0 * 16000)] == audio[10 * 16000]
+    assert timeline.backward(4.0) == pytest.approx(10.25)
+    assert timeline.audio[int(3.75 * 16000)] == audio[10 * 16000]
 
 
 def test_times_in_a_join_gap_go_to_the_nearer_piece():

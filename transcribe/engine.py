@@ -42,6 +42,8 @@ ProgressHook = Callable[[str, float, float], None]
 SAMPLE_RATE = 16000
 MIN_EMPTY_UNIT_S = 0.5
 """A unit of speech this long that got no word is decoded again."""
+MAX_WORD_S = 2.0
+"""Longest plausible spoken word (Kazakh compounds included), for coverage checks."""
 MIN_UNCOVERED_TAIL_S = 2.0
 """Speech this long after a unit's last word (decoder stopped early or looped) is decoded
 again."""
@@ -154,7 +156,7 @@ class WhisperEngine:
                 segments, [p.span for p in redo], map_back(redone, joined.offsets)
             )
         hook("transcribe", progress.total, progress.total)
-        segments = map_back(segments, timeline.offsets)
+        segments = _split_at_pauses(map_back(segments, timeline.offsets), self.config.split_gap_s)
         return Transcript(
             segments=tuple(
                 sorted((_clamped(seg, speech) for seg in segments), key=lambda g: g.start)
@@ -253,6 +255,38 @@ class _Progress:
         self.hook("transcribe", min(self.done, self.total), self.total)
 
 
+def _split_at_pauses(
+    segments: Sequence[TranscriptSegment], gap_s: float
+) -> list[TranscriptSegment]:
+    """Split segments where their words are far apart in the recording.
+
+    Shortened pauses let one decoded segment run across what was a long silence; the
+    protocol should show two utterances there, each with its own times.
+    """
+    out: list[TranscriptSegment] = []
+    for seg in segments:
+        parts: list[list[AsrWord]] = []
+        for word in seg.words:
+            if parts and word.start - parts[-1][-1].end < gap_s:
+                parts[-1].append(word)
+            else:
+                parts.append([word])
+        if len(parts) <= 1:
+            out.append(seg)
+            continue
+        out.extend(
+            replace(
+                seg,
+                words=tuple(part),
+                text="".join(w.text for w in part).strip(),
+                start=part[0].start,
+                end=part[-1].end,
+            )
+            for part in parts
+        )
+    return out
+
+
 def _pause_cuts(speech: Sequence[Span], min_pause_s: float) -> list[float]:
     """Midpoints of long pauses, where language can switch without a new speaker.
 
@@ -336,8 +370,11 @@ def _units_to_redo(
     language, or loops (the loop is cut), leaving the rest without text; decoding those
     stretches again recovers words the bare model loses.
     """
-    middles = sorted((w.start + w.end) / 2 for seg in segments for w in seg.words)
-    ends = sorted(w.end for seg in segments for w in seg.words)
+    # A decoder that stopped early stretches its last word to the end of the window;
+    # no word lasts that long, so coverage counts at most MAX_WORD_S of each.
+    spans = [(w.start, min(w.end, w.start + MAX_WORD_S)) for seg in segments for w in seg.words]
+    middles = sorted((start + end) / 2 for start, end in spans)
+    ends = sorted(end for _, end in spans)
     redo = []
     for window, chunk in zip(windows, chunks, strict=True):
         for unit, found in zip(window.units, chunk.units, strict=True):

@@ -3,7 +3,7 @@
 faster-whisper's batched mode packs only speech into its 30 s windows; a recording's own
 pauses would otherwise fill windows with silence, and the encoder costs the same per
 window whatever it holds (1.5 s per window on 2 CPU cores, base int8). Pauses longer
-than ``max_gap_s`` are shortened to it (keeping the room tone just before the speech),
+than ``max_gap_s`` are shortened to it (keeping the room tone on both sides),
 so windows hold as much speech as the bare model's, while short pauses inside sentences
 stay as they are.
 """
@@ -61,27 +61,31 @@ class Timeline:
 
 
 def compress_pauses(audio: np.ndarray, speech: Sequence[Span], max_gap_s: float) -> Timeline:
-    """Keep all speech and at most ``max_gap_s`` of each pause before it."""
+    """Keep all speech and at most ``max_gap_s`` of each pause (half on either side).
+
+    Keeping room on both sides matters: a word cut off at the end of VAD's speech span
+    loses its last sound ("стоить" becomes "стоит").
+    """
+    total = len(audio) / SAMPLE_RATE
+    half = max_gap_s / 2
+    kept: list[list[float]] = []
+    for span in sorted(speech, key=lambda s: s.start):
+        start, end = max(0.0, span.start - half), min(total, span.end + half)
+        if end <= start:
+            continue
+        if kept and start <= kept[-1][1]:
+            kept[-1][1] = max(kept[-1][1], end)
+        else:
+            kept.append([start, end])
     pieces: list[np.ndarray] = []
     offsets: list[tuple[float, float, float]] = []
     cursor = 0.0
-    previous_end = 0.0
-    total = len(audio) / SAMPLE_RATE
-    for span in sorted(speech, key=lambda s: s.start):
-        start = max(previous_end, span.start - max_gap_s, 0.0)
-        end = min(span.end, total)
-        if end <= start:
-            continue
+    for start, end in kept:
         samples = audio[round(start * SAMPLE_RATE) : round(end * SAMPLE_RATE)]
         length = len(samples) / SAMPLE_RATE
-        if offsets and abs(start - (offsets[-1][1] + offsets[-1][2])) < 1e-6:
-            new, original, old_length = offsets[-1]
-            offsets[-1] = (new, original, old_length + length)
-        else:
-            offsets.append((cursor, start, length))
+        offsets.append((cursor, start, length))
         pieces.append(samples)
         cursor += length
-        previous_end = end
     joined = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
     return Timeline(np.ascontiguousarray(joined, dtype=np.float32), tuple(offsets))
 
