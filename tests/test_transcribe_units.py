@@ -71,8 +71,14 @@ def test_first_word_after_silence_is_pulled_onto_speech():
 
 
 def test_word_outside_speech_is_left_alone():
-    word = AsrWord(2.0, 3.0, " x", 0.5)
+    word = AsrWord(2.0, 2.8, " x", 0.5)
     assert clamp_words_to_speech((word,), [Span(0, 1)]) == (word,)
+
+
+def test_word_stretched_over_silence_keeps_its_end():
+    word = AsrWord(10.4, 26.7, " let's", 0.5)
+    (fixed,) = clamp_words_to_speech((word,), [Span(9.6, 10.2), Span(26.74, 27.8)])
+    assert (fixed.start, fixed.end) == (26.2, 26.7)
 
 
 @pytest.mark.parametrize(

@@ -468,9 +468,8 @@ def _clamped(seg: TranscriptSegment, speech: Sequence[Span]) -> TranscriptSegmen
     words = clamp_words_to_speech(seg.words, speech)
     if words == seg.words or not words:
         return seg
-    return replace(
-        seg, words=words, start=min(seg.start, words[0].start), end=max(seg.end, words[-1].end)
-    )
+    # The segment spans its words: they are where the speech is.
+    return replace(seg, words=words, start=words[0].start, end=words[-1].end)
 
 
 def _read_wav(path: Path) -> np.ndarray:

@@ -18,6 +18,9 @@ from transcribe.chunking import Span
 from transcribe.types import AsrWord, TranscriptSegment
 
 REPETITION = "repetition"
+MAX_SILENT_WORD_S = 1.0
+"""A word lying wholly in silence and longer than this was stamped early."""
+ORDINARY_WORD_S = 0.5
 
 __all__ = ["REPETITION", "clamp_words_to_speech", "compression_ratio", "cut_loops", "looks_looping"]
 
@@ -45,6 +48,10 @@ def _clamp(word: AsrWord, speech: Sequence[Span], starts: list[float], tol: floa
     first = max(0, bisect.bisect_right(starts, word.start) - 1)
     touching = [s for s in speech[first:] if s.start < word.end and s.end > word.start]
     if not touching:
+        # Stretched over silence: the end is anchored at the next word, the start is the
+        # early stamp. Keep an ordinary word's length before the end.
+        if word.end - word.start > MAX_SILENT_WORD_S:
+            return replace(word, start=round(word.end - ORDINARY_WORD_S, 3))
         return word
     # A word stretched over a pause belongs to the region holding most of it: usually the
     # one after the pause, since the early stamp smears backwards into the silence.
