@@ -34,14 +34,14 @@ $(MODELS): $(INSTALLED)
 	@touch $@
 
 run: setup
-	$(BIN)/courtrec demo
+	$(BIN)/courtrec up
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(INSTALLED)
-	$(BIN)/mypy ingest transcribe diarize protocol synth storage worker cli
+	$(BIN)/mypy ingest transcribe diarize protocol synth storage worker api cli
 
 test: setup services lint typecheck
 	$(BIN)/python -m pytest

@@ -8,6 +8,7 @@ hashes.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -59,6 +60,18 @@ def admin_session(settings: Settings | None = None) -> Iterator[Session]:
         engine.dispose()
 
 
+CODE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,30}[A-Za-z0-9])?")
+"""Court and courtroom codes: what recorders send in upload metadata (api/metadata.py)."""
+
+
+def _code(value: str) -> str:
+    if not CODE.fullmatch(value):
+        raise typer.BadParameter(
+            f"{value!r}: codes are 1-32 letters, digits, '.', '_' or '-' (e.g. almaty-2)"
+        )
+    return value
+
+
 def _courtroom_id(session: Session, court: str, room: str) -> int:
     found = find_court(session, court)
     if found is None:
@@ -80,7 +93,7 @@ def migrate() -> None:
 def create_court_cmd(code: str, name: str) -> None:
     """Register a court under a short code."""
     with admin_session() as session:
-        court = create_court(session, code, name)
+        court = create_court(session, _code(code), name)
     typer.echo(f"court {court.id}: {court.code} ({court.name})")
 
 
@@ -91,7 +104,7 @@ def create_courtroom_cmd(court: str, code: str, name: str) -> None:
         found = find_court(session, court)
         if found is None:
             raise NotFoundError(f"no court with code {court!r}")
-        room = create_courtroom(session, found.id, code, name)
+        room = create_courtroom(session, found.id, _code(code), name)
     typer.echo(f"courtroom {room.id}: {court}/{room.code} ({room.name})")
 
 

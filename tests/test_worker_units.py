@@ -79,3 +79,49 @@ def test_hearing_options_follow_the_upload_metadata():
     assert (options.hints.min_speakers, options.hints.max_speakers) == (2, 4)
     assert options.vocabulary == ("Иванова",)
     assert hearing_options(_recording(languages=(), channel_map=None)).languages == ("kk", "ru")
+
+
+def test_reaper_removes_abandoned_uploads_and_keeps_live_ones(tmp_path):
+    import io
+    from datetime import timedelta
+
+    from storage.db import (
+        create_court,
+        create_courtroom,
+        create_upload,
+        get_upload,
+        make_engine,
+        make_sessionmaker,
+        session_scope,
+        sqlite_url,
+        upgrade,
+    )
+    from storage.errors import NotFoundError
+    from storage.objects import FilesystemStore
+    from worker.reaper import expire_uploads
+
+    engine = make_engine(sqlite_url(tmp_path / "db.sqlite"))
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    store = FilesystemStore(tmp_path / "objects")
+    now = datetime.now(UTC)
+    with session_scope(sessions) as s:
+        room = create_courtroom(s, create_court(s, "c", "Court").id, "r", "Room").id
+        old = create_upload(
+            s,
+            courtroom_id=room,
+            length=10,
+            metadata={},
+            ttl=timedelta(hours=1),
+            now=now - timedelta(hours=2),
+        )
+        live = create_upload(s, courtroom_id=room, length=10, metadata={}, now=now)
+    for upload in (old, live):
+        store.put_stream(f"uploads/{upload.id}/{0:020d}", io.BytesIO(b"piece"))
+    assert expire_uploads(sessions, store, now) == 1
+    assert list(store.list(f"uploads/{old.id}/")) == []
+    assert list(store.list(f"uploads/{live.id}/")) == [f"uploads/{live.id}/{0:020d}"]
+    with session_scope(sessions) as s:
+        with pytest.raises(NotFoundError):
+            get_upload(s, old.id)
+        assert get_upload(s, live.id).id == live.id

@@ -30,7 +30,7 @@ from celery.signals import worker_process_init
 
 from worker.contracts import PROCESS_QUEUE, TASK_PROCESS, TASK_REAP
 from worker.jobs import TransientJobError, run_job
-from worker.reaper import reap
+from worker.reaper import expire_uploads, reap
 from worker.runtime import Runtime, worker_id
 from worker.settings import Settings
 
@@ -91,10 +91,12 @@ def create_celery(settings: Settings, runtime: Runtime | None = None) -> Celery:
 
     @app.task(name=TASK_REAP)
     def reap_jobs() -> dict[str, Any]:
-        report = reap(runtime.sessions, jobs, datetime.now(UTC))
+        now = datetime.now(UTC)
+        report = reap(runtime.sessions, jobs, now)
         for recording_id in report.resend:
             app.send_task(TASK_PROCESS, args=[recording_id], queue=PROCESS_QUEUE)
-        return {"resent": list(report.resend), "failed": list(report.failed)}
+        expired = expire_uploads(runtime.sessions, runtime.store, now)
+        return {"resent": list(report.resend), "failed": list(report.failed), "expired": expired}
 
     def load_models(**_: Any) -> None:
         runtime.engines  # noqa: B018 - load once per pool child, before the first job

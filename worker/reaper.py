@@ -10,16 +10,26 @@ worker in.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import list_queued_older_than, mark_queued, requeue_stale, session_scope
+from storage.db import (
+    delete_upload,
+    expired_uploads,
+    list_queued_older_than,
+    mark_queued,
+    requeue_stale,
+    session_scope,
+)
+from storage.errors import ObjectNotFoundError
+from storage.objects import ObjectStore
 from worker.settings import JobSettings
 
-__all__ = ["ReapReport", "reap"]
+__all__ = ["ReapReport", "expire_uploads", "reap"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +60,27 @@ def reap(sessions: sessionmaker[Session], jobs: JobSettings, now: datetime) -> R
             "reaper: sending %d job(s) again, %d given up", len(resend), len(result.failed)
         )
     return ReapReport(resend, result.failed)
+
+
+def expire_uploads(sessions: sessionmaker[Session], store: ObjectStore, now: datetime) -> int:
+    """Delete the pieces and rows of resumable uploads abandoned past their expiry.
+
+    An unfinished upload holds no evidence yet (nothing was recorded); its pieces are
+    deleted first, then its row, so a crash in between only leaves a row to retry.
+
+    Returns:
+        How many uploads were removed.
+
+    """
+    with session_scope(sessions) as session:
+        expired = expired_uploads(session, now)
+    removed = 0
+    for upload in expired:
+        for key in list(store.list(f"uploads/{upload.id}/")):
+            with contextlib.suppress(ObjectNotFoundError):
+                store.delete(key)
+        with session_scope(sessions) as session:
+            removed += delete_upload(session, upload.id)
+    if removed:
+        logger.info("reaper: removed %d abandoned upload(s)", removed)
+    return removed

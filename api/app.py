@@ -1,0 +1,159 @@
+"""The FastAPI application factory: ``create_app(settings)``.
+
+Run it with uvicorn's factory mode (the lead's ``courtrec serve`` does the same)::
+
+    uvicorn --factory api.app:create_app --host 127.0.0.1 --port 8000
+
+Settings are read from the environment here, when the app is built, never at import.
+The lifespan opens the database engine (and runs the migrations when
+``CR_AUTO_MIGRATE`` is on), the object store and the queue client once per process, and
+closes them at shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI
+
+from api.deps import AppState, in_thread
+from api.errors import install_error_handlers
+from api.locks import UploadLocks
+from api.queue import CeleryEnqueuer, Enqueuer
+from api.routes import health, recordings, uploads
+from api.settings import ApiSettings
+from api.tus import TusHeaderMiddleware
+from storage.db import make_engine, make_sessionmaker, upgrade
+from storage.errors import StorageError
+from storage.objects import ObjectStore, open_store
+
+__all__ = ["API_VERSION", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+
+_TAGS = [
+    {
+        "name": "recordings",
+        "description": "Direct upload of a hearing recording (streamed body, SHA-256 in a "
+        "header, metadata in the query), processing status and the protocol.",
+    },
+    {
+        "name": "uploads (tus)",
+        "description": "Resumable uploads for large recordings: tus 1.0.0 with the creation, "
+        "termination, expiration and checksum extensions.",
+    },
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+_DESCRIPTION = """
+Courtroom recorders upload hearings here; workers turn them into timestamped protocols.
+
+Authenticate with the device token of the recorder: `Authorization: Bearer crd_...`.
+A device uploads for its own courtroom and reads its courtroom's recordings only.
+Every error is `{"detail": "<one sentence>"}`.
+"""
+
+
+def _open_state(
+    settings: ApiSettings, enqueuer: Enqueuer | None, store: ObjectStore | None
+) -> AppState:
+    """Open the database, the store and the queue client (blocking; at start-up)."""
+    database_url = settings.resolved_database_url()
+    if not settings.database_url or not settings.broker_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)  # embedded files live there
+    engine = make_engine(database_url)
+    try:
+        if settings.auto_migrate:
+            upgrade(engine)
+        opened_store = store or open_store(settings.store.config(settings.data_dir))
+        queue = enqueuer or CeleryEnqueuer(
+            settings.resolved_broker_url(),
+            timeout_s=settings.enqueue_timeout_s,
+            transport_options=settings.broker_transport_options,
+        )
+    except BaseException:
+        engine.dispose()
+        raise
+    _probe_store(opened_store)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        store=opened_store,
+        enqueuer=queue,
+        transfers=anyio.CapacityLimiter(settings.transfer_threads),
+        locks=UploadLocks(),
+    )
+
+
+def _probe_store(store: ObjectStore) -> None:
+    """Prepare the store (an S3 bucket is created on first use); an outage is not fatal.
+
+    The API starts while the store is down and answers 503 until it is back (``/readyz``
+    tells orchestrators); refusing to start would turn a short outage into a restart loop.
+    """
+    try:
+        store.check()
+    except StorageError as exc:
+        logger.warning("object store not usable at start-up: %s", exc)
+
+
+def _close_state(state: AppState) -> None:
+    try:
+        state.enqueuer.close()
+    except Exception:
+        logger.warning("closing the queue client failed", exc_info=True)
+    state.engine.dispose()
+
+
+def create_app(
+    settings: ApiSettings | None = None,
+    *,
+    enqueuer: Enqueuer | None = None,
+    store: ObjectStore | None = None,
+) -> FastAPI:
+    """Build the API.
+
+    Args:
+        settings: Settings; ``None`` reads them from the environment (``CR_...``).
+        enqueuer: Task sender to use instead of the Celery client (tests, tools).
+        store: Object store to use instead of the configured one (tests).
+
+    Returns:
+        The application; resources open when its lifespan starts.
+
+    """
+    resolved = settings if settings is not None else ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await in_thread(_open_state, resolved, enqueuer, store)
+        app.state.courtrec = state
+        logger.info(
+            "API ready: database %s, store %s",
+            state.engine.url.render_as_string(hide_password=True),
+            type(state.store).__name__,
+        )
+        try:
+            yield
+        finally:
+            await in_thread(_close_state, state)
+
+    app = FastAPI(
+        title="courtrec recording service",
+        version=API_VERSION,
+        description=_DESCRIPTION,
+        openapi_tags=_TAGS,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(TusHeaderMiddleware, prefix=uploads.PREFIX)
+    app.include_router(recordings.router)
+    app.include_router(uploads.router)
+    app.include_router(health.router)
+    return app
