@@ -76,6 +76,25 @@ def test_non_media_bytes_fail_with_a_reason_and_stay_as_evidence(system, tmp_pat
     assert versions(service, recording_id) == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("list.ffconcat", "ffconcat version 1.0\nfile '{wav}'\nfile 'http://127.0.0.1:9/x.wav'\n"),
+        ("list.m3u8", "#EXTM3U\n#EXTINF:10,\n{wav}\n#EXTINF:10,\nhttp://127.0.0.1:9/x.wav\n"),
+    ],
+)
+def test_playlists_fail_as_bad_media_and_are_never_followed(
+    system, short_hearing, tmp_path, name, body
+):
+    service, worker = system
+    playlist = tmp_path / name
+    playlist.write_text(body.format(wav=short_hearing.mix), encoding="utf-8")
+    recording_id = submit(service, playlist, case=f"2-8{len(name)}/2026")
+    info = wait_for(service, recording_id, worker=worker)
+    assert (info.status, info.error_code) == ("failed", "bad_media"), info.error
+    assert versions(service, recording_id) == 0
+
+
 def test_a_done_job_sent_again_is_not_processed_twice(system, short_hearing):
     from tests.service.harness import send
 
