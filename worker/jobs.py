@@ -40,6 +40,7 @@ from storage.errors import (
     StorageError,
     StorageUnavailableError,
 )
+from storage.search import index_protocol
 from transcribe import TranscribeError
 from worker.contracts import protocol_key
 from worker.deadline import JobTimeLimitError, time_limit
@@ -199,6 +200,7 @@ def _transcribe(
     with session_scope(runtime.sessions) as session:
         try:
             finish(session, recording.id, worker, key, protocol.recording.duration, digest)
+            index_protocol(session, recording.id, 1, protocol)  # searchable once done
         except ConflictError as exc:
             raise JobLostError(str(exc)) from exc
     logger.info("recording %s done: %d segments", recording.id, len(protocol.segments))

@@ -18,9 +18,11 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
+import storage.search.models  # noqa: F401 - registers the search tables on Base.metadata
 from storage.db.models import Base
 from storage.db.session import make_engine
 from storage.db.types import UtcDateTime
+from storage.search.schema import include_name
 
 __all__: list[str] = []
 
@@ -46,6 +48,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
 
 
@@ -79,6 +82,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=bool(url and url.startswith("sqlite")),
         render_item=_render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
