@@ -41,7 +41,7 @@ from storage.errors import (
     StorageUnavailableError,
 )
 from storage.search import index_protocol
-from transcribe import TranscribeError
+from transcribe import COURT_LANGUAGES, TranscribeError
 from worker.contracts import protocol_key
 from worker.deadline import JobTimeLimitError, time_limit
 from worker.heartbeat import Heartbeat, JobLostError, ProgressReporter
@@ -85,7 +85,7 @@ def hearing_options(recording: RecordingInfo) -> HearingOptions:
     """The pipeline options a recording's upload metadata asks for."""
     channel_map: Mapping[str, str] = recording.channel_map or {}
     return HearingOptions(
-        languages=tuple(recording.languages) or ("kk", "ru"),
+        languages=tuple(recording.languages) or COURT_LANGUAGES,
         channel_map={int(channel): role for channel, role in channel_map.items()},
         hints=SpeakerHints(
             num_speakers=recording.num_speakers,

@@ -16,18 +16,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from scripts.seaweedfs import free_ports
 from storage.db import create_device, session_scope
 from tests.service.harness import ROOT, Service, WorkerProcess, courtroom
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ApiProcess:
@@ -35,7 +28,7 @@ class ApiProcess:
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        self.port = _free_port()
+        self.port = free_ports(1)[0]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = service.data_dir / "api.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -157,7 +150,7 @@ def test_distributed_upload_to_protocol_on_postgres_redis_and_s3(
 
 
 def test_embedded_system_as_make_run_starts_it(tmp_path):
-    port = _free_port()
+    port = free_ports(1)[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CR_")}
     env.update(
         {

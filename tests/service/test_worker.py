@@ -16,6 +16,7 @@ import time
 import pytest
 
 from protocol import protocol_from_json
+from scripts.seaweedfs import free_ports
 from storage.db import sqlite_url
 from tests.service.harness import (
     Service,
@@ -126,17 +127,11 @@ def test_worker_killed_mid_job_the_job_completes_exactly_once(tmp_path, demo_hea
         worker.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PrivateRedis:
     """A redis-server of this test's own, so restarting it disturbs nobody else."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_ports(1)[0]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
