@@ -12,6 +12,8 @@ import logging
 from protocol.build import build_protocol
 from protocol.codec import protocol_from_dict, protocol_from_json, protocol_to_dict
 from protocol.errors import (
+    DocumentError,
+    ProtocolEditError,
     ProtocolError,
     ProtocolFormatError,
     ProtocolInputError,
@@ -61,10 +63,12 @@ __all__ = [
     "SCHEMA",
     "UNKNOWN_SPEAKER",
     "AsrSegment",
+    "DocumentError",
     "FlagConfig",
     "MergeConfig",
     "PipelineInfo",
     "Protocol",
+    "ProtocolEditError",
     "ProtocolError",
     "ProtocolFormatError",
     "ProtocolInputError",

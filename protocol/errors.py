@@ -8,6 +8,8 @@ tell a damaged stored protocol apart from a programming error upstream.
 from __future__ import annotations
 
 __all__ = [
+    "DocumentError",
+    "ProtocolEditError",
     "ProtocolError",
     "ProtocolFormatError",
     "ProtocolInputError",
@@ -40,4 +42,21 @@ class UnknownFormatError(ProtocolError, ValueError):
 
     It is also a :class:`ValueError` because the caller passed a bad argument,
     which lets generic argument-validation code handle it.
+    """
+
+
+class ProtocolEditError(ProtocolError, ValueError):
+    """A correction cannot be applied to the protocol it names.
+
+    For example a segment number that does not exist, a split point outside the
+    segment or an unknown speaker. The message says which edit and why, because a
+    judge's client shows it to the judge.
+    """
+
+
+class DocumentError(ProtocolError):
+    """A DOCX or PDF document cannot be produced (for example its font is missing).
+
+    A court document with boxes instead of Kazakh letters is worse than none, so a
+    missing or incomplete font is an error, not a fallback.
     """

@@ -9,6 +9,10 @@ for cmd in "${!PACKAGE_OF[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$cmd]}")
 done
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+# PDF protocols embed DejaVu Sans (all Russian and Kazakh letters); protocol/fonts.py looks here.
+for font in DejaVuSans.ttf DejaVuSans-Bold.ttf; do
+  [ -f "/usr/share/fonts/truetype/dejavu/$font" ] || missing+=(fonts-dejavu-core)
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
