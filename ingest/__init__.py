@@ -29,11 +29,12 @@ from ingest.errors import (
 from ingest.formats import ACCEPTED_DEMUXERS
 from ingest.hashing import sha256_file
 from ingest.models import MediaInfo, MediaLimits, NormalizedAudio, ProgressHook
-from ingest.normalizing import normalize
+from ingest.normalizing import MIX_NAME, normalize
 from ingest.probing import probe
 
 __all__ = [
     "ACCEPTED_DEMUXERS",
+    "MIX_NAME",
     "EmptyMediaError",
     "FfmpegError",
     "IngestError",

@@ -9,8 +9,11 @@ __all__ = [
     "PROCESS_QUEUE",
     "TASK_PROCESS",
     "TASK_REAP",
+    "audio_key",
+    "correction_key",
     "export_key",
     "original_key",
+    "party_copy_key",
     "protocol_key",
 ]
 
@@ -40,3 +43,22 @@ def protocol_key(recording_id: str, version: int) -> str:
 def export_key(recording_id: str, version: int, fmt: str) -> str:
     """Object key of a protocol version's export in ``fmt`` (txt, srt, vtt)."""
     return f"protocols/{recording_id}/v{version}.{fmt}"
+
+
+def correction_key(recording_id: str, version: int, sha256: str) -> str:
+    """Object key of a corrected version's JSON (version 2 and later).
+
+    The key carries the document's hash: a save whose database row never committed
+    (an outage between the two writes) leaves an object no later save collides with.
+    """
+    return f"protocols/{recording_id}/v{version}-{sha256[:16]}.json"
+
+
+def party_copy_key(recording_id: str, version: int, sha256: str) -> str:
+    """Object key of an approved version's copy for parties (personal data masked)."""
+    return f"protocols/{recording_id}/v{version}-party-{sha256[:16]}.json"
+
+
+def audio_key(recording_id: str) -> str:
+    """Object key of the normalized audio (16 kHz mono WAV) kept for playback."""
+    return f"audio/{recording_id}/mix.wav"

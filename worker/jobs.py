@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from diarize import DiarizeError, SpeakerHints
-from ingest import IngestError, probe
+from ingest import MIX_NAME, IngestError, probe
 from protocol import Protocol, export
 from storage.db import (
     RecordingInfo,
@@ -42,7 +42,7 @@ from storage.errors import (
 )
 from storage.search import index_protocol
 from transcribe import COURT_LANGUAGES, TranscribeError
-from worker.contracts import protocol_key
+from worker.contracts import audio_key, protocol_key
 from worker.deadline import JobTimeLimitError, time_limit
 from worker.heartbeat import Heartbeat, JobLostError, ProgressReporter
 from worker.pipeline import HearingOptions, process_recording
@@ -197,9 +197,18 @@ def _transcribe(
         return _fail(runtime, recording.id, worker, TIME_LIMIT, message)
     hook("store", 0, 1)
     key, digest = _store_protocol(runtime, recording.id, protocol)
+    audio = _store_audio(runtime, recording.id, workdir / "audio" / MIX_NAME)
     with session_scope(runtime.sessions) as session:
         try:
-            finish(session, recording.id, worker, key, protocol.recording.duration, digest)
+            finish(
+                session,
+                recording.id,
+                worker,
+                key,
+                protocol.recording.duration,
+                digest,
+                audio_key=audio,
+            )
             index_protocol(session, recording.id, 1, protocol)  # searchable once done
         except ConflictError as exc:
             raise JobLostError(str(exc)) from exc
@@ -225,6 +234,24 @@ def _store_protocol(runtime: Runtime, recording_id: str, protocol: Protocol) -> 
             digest = hashlib.sha256(stream.read()).hexdigest()
         logger.warning("recording %s: kept protocol v1 written by an earlier attempt", recording_id)
         return key, digest
+
+
+def _store_audio(runtime: Runtime, recording_id: str, mix: Path) -> str | None:
+    """Keep the normalized audio for playback next to the protocol (write-once).
+
+    Judges and parties listen to it in the browser with seeking (HTTP ranges), which the
+    original container may not allow. An object left by an earlier attempt is the same
+    decode of the same original and is kept.
+    """
+    if not mix.is_file():
+        logger.warning("recording %s: no normalized audio to keep for playback", recording_id)
+        return None
+    key = audio_key(recording_id)
+    try:
+        runtime.store.put_file(key, mix, content_type="audio/wav", worm=True)
+    except ObjectExistsError:
+        logger.info("recording %s: kept the audio stored by an earlier attempt", recording_id)
+    return key
 
 
 def _altered(recording: RecordingInfo) -> str:

@@ -15,9 +15,18 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "Approval",
+    "AuditActorKind",
+    "AuditChainReport",
+    "AuditEventInfo",
+    "AuditOutcome",
+    "AuditPage",
+    "AuditQuery",
+    "CasePartyInfo",
     "CourtInfo",
     "CourtroomInfo",
     "DeviceInfo",
+    "NewAuditEvent",
     "NewRecording",
     "ProtocolVersionInfo",
     "ReapResult",
@@ -188,6 +197,8 @@ class RecordingInfo:
     finished_at: datetime | None
     duration_s: float | None
     protocol_key: str | None
+    audio_key: str | None = None
+    approved_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -243,6 +254,15 @@ class ProtocolVersionInfo:
         object_key: Object-store key of the document.
         author_id: User who made the version, ``None`` for the pipeline.
         created_at: When it was written.
+        note: The editor's comment on what was corrected.
+        approved_at: When a judge approved this version (``None``: not approved).
+        approved_by: The approving judge.
+        signature: Base64 signature of the stored document's bytes, made at approval.
+        signing_key_id: Id of the key that signed.
+        signature_algorithm: ``"ed25519"`` or what the court's PKI uses.
+        party_sha256: Hash of the parties' copy (personal data masked), made at approval.
+        party_object_key: Where the parties' copy is stored.
+        party_signature: Base64 signature of the parties' copy.
 
     """
 
@@ -253,6 +273,66 @@ class ProtocolVersionInfo:
     parent_sha256: str | None
     object_key: str
     author_id: int | None
+    created_at: datetime
+    note: str | None = None
+    approved_at: datetime | None = None
+    approved_by: int | None = None
+    signature: str | None = None
+    signing_key_id: str | None = None
+    signature_algorithm: str | None = None
+    party_sha256: str | None = None
+    party_object_key: str | None = None
+    party_signature: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        """Whether a judge approved this version (parties see only approved versions)."""
+        return self.approved_at is not None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What approving a version stores: who, when, and the signed documents.
+
+    Attributes:
+        approved_by: The judge.
+        signature: Base64 signature of the version's document bytes.
+        signing_key_id: Id of the signing key.
+        signature_algorithm: Signature algorithm.
+        party_sha256: Hash of the parties' copy.
+        party_object_key: Where the parties' copy is stored.
+        party_signature: Base64 signature of the parties' copy.
+
+    """
+
+    approved_by: int
+    signature: str
+    signing_key_id: str
+    signature_algorithm: str
+    party_sha256: str
+    party_object_key: str
+    party_signature: str
+
+
+@dataclass(frozen=True)
+class CasePartyInfo:
+    """A user's membership in a case.
+
+    Attributes:
+        id: Row id.
+        user_id: The party's user.
+        court_id: Court of the case.
+        case_number: Case number as recorders send it.
+        party_role: ``plaintiff``, ``defendant``, ``representative``, ``prosecutor``, ...
+        created_at: When the admin added it.
+
+    """
+
+    id: int
+    user_id: int
+    court_id: int
+    case_number: str
+    party_role: str
     created_at: datetime
 
 
@@ -268,3 +348,178 @@ class ReapResult:
 
     requeued: tuple[str, ...]
     failed: tuple[str, ...]
+
+
+class AuditActorKind(StrEnum):
+    """Who did something: a signed-in person, a courtroom recorder, nobody known, the service."""
+
+    USER = "user"
+    DEVICE = "device"
+    ANONYMOUS = "anonymous"
+    SYSTEM = "system"
+
+
+class AuditOutcome(StrEnum):
+    """How an audited request ended; refusals are recorded as faithfully as successes."""
+
+    OK = "ok"
+    DENIED = "denied"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+    CONFLICT = "conflict"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class NewAuditEvent:
+    """What the API (or the worker, or the admin CLI) records about one action.
+
+    Text that comes from clients (user agent, a username that failed to sign in) is cut
+    to its column's length, and ``details`` to a few kilobytes, by
+    :func:`storage.db.repo.audit.record_audit`: a client cannot bloat the log.
+
+    Attributes:
+        action: Dotted lower-case name, e.g. ``protocol.view``, ``search``,
+            ``protocol.download``, ``protocol.edit``, ``protocol.approve``,
+            ``audio.stream``, ``auth.login``, ``auth.login_failed``, ``verify``,
+            ``admin.user_create``.
+        actor_kind: ``user``, ``device``, ``anonymous`` or ``system``.
+        actor_id: User or device id (required for those two kinds).
+        actor_name: Username or device name at the time: what an auditor reads, and
+            kept as it was even if the account is renamed later.
+        actor_role: The user's role at the time (roles change; the log keeps history).
+        object_type: Kind of thing acted on, e.g. ``recording``, ``protocol_version``.
+        object_id: Its id, as text.
+        court_id: Court the object belongs to, so court admins can filter their own.
+        ip: Client address.
+        user_agent: Client's User-Agent header.
+        outcome: ``ok``, ``denied``, ``not_found``, ``invalid``, ``conflict``, ``error``.
+        status_code: HTTP status sent, when the action was a request.
+        details: Small JSON object with what else matters (query text, version, format).
+
+    """
+
+    action: str
+    actor_kind: AuditActorKind | str
+    actor_id: int | None = None
+    actor_name: str = ""
+    actor_role: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    court_id: int | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    outcome: AuditOutcome | str = AuditOutcome.OK
+    status_code: int | None = None
+    details: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class AuditEventInfo:
+    """One recorded audit event, a link in the log's hash chain.
+
+    The fields are those of :class:`NewAuditEvent` as stored (after truncation), plus:
+
+    Attributes:
+        id: Position in the log (increasing; gaps come from rolled-back transactions).
+        at: When it was recorded (UTC).
+        prev_hash: ``hash`` of the event before it (64 zeros for the first).
+        hash: SHA-256 over this event's fields and ``prev_hash``.
+
+    """
+
+    id: int
+    at: datetime
+    actor_kind: AuditActorKind
+    actor_id: int | None
+    actor_name: str
+    actor_role: str | None
+    action: str
+    object_type: str | None
+    object_id: str | None
+    court_id: int | None
+    ip: str | None
+    user_agent: str | None
+    outcome: AuditOutcome
+    status_code: int | None
+    details: Mapping[str, Any] | None
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of an administrator's look at the audit log; ``None`` means any.
+
+    Attributes:
+        actor_kind: Kind of actor.
+        actor_id: User or device id.
+        actor_name: Exact username or device name (finds failed sign-ins of a name).
+        action: Exact action, or a prefix written ``admin.*``.
+        object_type: Kind of object.
+        object_id: Object id (with ``object_type``, one protocol's history).
+        court_id: Court of the object.
+        outcome: Only successes, only refusals, ...
+        since: Events at or after this time (timezone-aware).
+        until: Events before this time (timezone-aware).
+        cursor: ``next_cursor`` of the previous page.
+        limit: Events per page, 1 to 1000.
+        newest_first: Order of the pages (newest first suits a screen, oldest first an
+            export).
+
+    """
+
+    actor_kind: AuditActorKind | str | None = None
+    actor_id: int | None = None
+    actor_name: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    court_id: int | None = None
+    outcome: AuditOutcome | str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    cursor: int | None = None
+    limit: int = 100
+    newest_first: bool = True
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of audit events and where the next one starts.
+
+    Attributes:
+        events: The events, in the query's order.
+        next_cursor: Pass as ``AuditQuery.cursor`` for the next page; ``None`` at the end.
+
+    """
+
+    events: tuple[AuditEventInfo, ...]
+    next_cursor: int | None
+
+
+@dataclass(frozen=True)
+class AuditChainReport:
+    """Result of recomputing the audit log's hash chain.
+
+    The chain shows rows changed or removed in the middle of the log even by someone who
+    bypassed the database triggers. Removing the newest rows, or rewriting every row after
+    a change, shows only against a ``last_hash`` noted somewhere else earlier (signed, or
+    printed in a report): keep one.
+
+    Attributes:
+        ok: Whether every row checked is intact and linked to the one before.
+        checked: Rows found intact before the first broken one (all rows when ``ok``).
+        first_broken_id: Id of the first row whose content or link is wrong.
+        problem: What is wrong with it, in a sentence.
+        last_id: Id of the last intact row (``None`` for an empty log).
+        last_hash: Hash of the last intact row, the value to note as an anchor.
+
+    """
+
+    ok: bool
+    checked: int
+    first_broken_id: int | None = None
+    problem: str | None = None
+    last_id: int | None = None
+    last_hash: str | None = None

@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Enum,
     Float,
     ForeignKey,
@@ -38,7 +39,9 @@ from storage.db.types import UtcDateTime, utc_now
 
 __all__ = [
     "NAMING_CONVENTION",
+    "AuditEvent",
     "Base",
+    "CaseParty",
     "Court",
     "Courtroom",
     "Device",
@@ -195,6 +198,8 @@ class Recording(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     duration_s: Mapped[float | None] = mapped_column(Float)
     protocol_key: Mapped[str | None] = mapped_column(String(512))
+    audio_key: Mapped[str | None] = mapped_column(String(512))
+    approved_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class Upload(Base):
@@ -233,3 +238,77 @@ class ProtocolVersion(Base):
     object_key: Mapped[str] = mapped_column(String(512))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+    note: Mapped[str | None] = mapped_column(String(500))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signature: Mapped[str | None] = mapped_column(Text)
+    signing_key_id: Mapped[str | None] = mapped_column(String(64))
+    signature_algorithm: Mapped[str | None] = mapped_column(String(32))
+    party_sha256: Mapped[str | None] = mapped_column(String(64))
+    party_object_key: Mapped[str | None] = mapped_column(String(512))
+    party_signature: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseParty(Base):
+    """A person taking part in a case (plaintiff, defendant, their lawyer, prosecutor).
+
+    A party user sees the approved protocols of every hearing of the cases listed here
+    and nothing else. Cases are identified by court and case number, as on the e-court
+    portal, so a party added before the hearing is recorded sees it once it is approved.
+    """
+
+    __tablename__ = "case_parties"
+    __table_args__ = (
+        UniqueConstraint("user_id", "court_id", "case_number", name="uq_case_parties_member"),
+        Index("ix_case_parties_court_id_case_number", "court_id", "case_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    court_id: Mapped[int] = mapped_column(ForeignKey("courts.id"))
+    case_number: Mapped[str] = mapped_column(String(64))
+    party_role: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now)
+
+
+class AuditEvent(Base):
+    """One entry of the append-only audit log: who did what to which object, when, how.
+
+    Triggers made by migration 0003 refuse UPDATE and DELETE (and TRUNCATE on
+    PostgreSQL), and each row carries a SHA-256 over its fields and the previous row's
+    hash, so a change made by someone who bypassed the triggers still shows
+    (:func:`storage.db.repo.audit.verify_audit_chain`). There are no foreign keys on
+    purpose: the log must accept an event about anything, and must never stop a user or
+    court from being changed. The id is BIGINT on PostgreSQL; on SQLite it is INTEGER
+    PRIMARY KEY, the rowid (64 bits as well), the only column SQLite numbers by itself.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        CheckConstraint(
+            "actor_kind IN ('user', 'device', 'anonymous', 'system')", name="actor_kind"
+        ),
+        Index("ix_audit_events_actor_kind_actor_id", "actor_kind", "actor_id"),
+        Index("ix_audit_events_object_type_object_id", "object_type", "object_id"),
+        Index("ix_audit_events_court_id_at", "court_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    court_id: Mapped[int | None] = mapped_column(Integer)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

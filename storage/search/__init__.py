@@ -39,7 +39,15 @@ metadata (:mod:`storage.search.models`).
 """
 
 from storage.search.errors import SearchQueryError
-from storage.search.indexer import IndexResult, drop_index, index_protocol, indexed_version
+from storage.search.indexer import (
+    AUDIENCES,
+    COURT,
+    PARTY,
+    IndexResult,
+    drop_index,
+    index_protocol,
+    indexed_version,
+)
 from storage.search.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -53,11 +61,14 @@ from storage.search.schema import include_name
 from storage.search.search import search
 
 __all__ = [
+    "AUDIENCES",
+    "COURT",
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "MAX_OFFSET",
     "MAX_QUERY_LENGTH",
     "MAX_TERMS",
+    "PARTY",
     "IndexResult",
     "SearchHit",
     "SearchPage",

@@ -30,7 +30,7 @@ def conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
     Empty scope sets never get here (:attr:`SearchQuery.empty_scope` short-cuts them): an
     empty ``IN ()`` would be correct, but there is no reason to ask the database.
     """
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = [SearchSegment.audience == query.audience]
     if query.court_ids is not None:
         where.append(SearchSegment.court_id.in_(sorted(query.court_ids)))
     if query.recording_ids is not None:

@@ -1,7 +1,9 @@
 """Putting a protocol version into the search index, and taking a recording out of it.
 
-A recording has at most one version in the index, normally its newest: indexing a
-version replaces every row of the recording in one transaction (the caller's), so a
+A recording has at most one version in the index per audience: for judges and clerks
+(:data:`COURT`) its newest, for parties (:data:`PARTY`) its approved version with
+personal data masked. Indexing a version replaces the audience's rows of the recording
+in one transaction (the caller's), so a
 search sees either the old version or the new one, never a mix. The recording row is
 locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's transactions already take
 the write lock at ``BEGIN``), so two indexers of one recording run one after the other,
@@ -29,9 +31,23 @@ from storage.search.fuzzy import VOCABULARY_MIN_LENGTH
 from storage.search.models import SearchSegment, SearchTerm
 from storage.search.stemming import index_text
 
-__all__ = ["IndexResult", "drop_index", "index_protocol", "indexed_version"]
+__all__ = [
+    "AUDIENCES",
+    "COURT",
+    "PARTY",
+    "IndexResult",
+    "drop_index",
+    "index_protocol",
+    "indexed_version",
+]
 
 logger = logging.getLogger(__name__)
+
+COURT = "court"
+"""Audience of the newest version, searched by judges and clerks of the court."""
+PARTY = "party"
+"""Audience of the approved version with personal data masked, searched by parties."""
+AUDIENCES = frozenset({COURT, PARTY})
 
 _MAX_TERM_LENGTH = 64  # the column's width; longer stems are not fuzzy candidates
 
@@ -69,15 +85,17 @@ def _lock_recording(session: Session, recording_id: str) -> tuple[Recording, int
 
 
 @translated
-def indexed_version(session: Session, recording_id: str) -> int | None:
-    """The protocol version of a recording in the index, or ``None`` if it has none."""
+def indexed_version(session: Session, recording_id: str, audience: str = COURT) -> int | None:
+    """The protocol version of a recording indexed for an audience, or ``None``."""
     return session.scalar(
-        select(func.max(SearchSegment.version)).where(SearchSegment.recording_id == recording_id)
+        select(func.max(SearchSegment.version)).where(
+            SearchSegment.recording_id == recording_id, SearchSegment.audience == audience
+        )
     )
 
 
 def _rows(
-    recording: Recording, court_id: int, version: int, protocol: Protocol
+    recording: Recording, court_id: int, version: int, protocol: Protocol, audience: str
 ) -> list[dict[str, Any]]:
     speakers: dict[str, Speaker] = {speaker.id: speaker for speaker in protocol.speakers}
     rows: list[dict[str, Any]] = []
@@ -90,6 +108,7 @@ def _rows(
             {
                 "recording_id": recording.id,
                 "version": version,
+                "audience": audience,
                 "segment_index": position,
                 "start_s": float(segment.start),
                 "end_s": float(segment.end),
@@ -131,7 +150,12 @@ def _add_terms(session: Session, rows: list[dict[str, Any]]) -> None:
 
 @translated
 def index_protocol(
-    session: Session, recording_id: str, version: int, protocol: Protocol
+    session: Session,
+    recording_id: str,
+    version: int,
+    protocol: Protocol,
+    *,
+    audience: str = COURT,
 ) -> IndexResult:
     """Make a protocol version the recording's searchable text, replacing what was indexed.
 
@@ -144,6 +168,9 @@ def index_protocol(
         recording_id: The recording the protocol belongs to.
         version: The protocol version number.
         protocol: The protocol document of that version.
+        audience: :data:`COURT` (the newest version, for judges and clerks) or
+            :data:`PARTY` (the approved version with personal data already masked, for
+            parties); each audience holds one version per recording.
 
     Returns:
         What was indexed and replaced.
@@ -156,34 +183,36 @@ def index_protocol(
     """
     if version < 1:
         raise ValueError("protocol versions start at 1")
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {sorted(AUDIENCES)}")
     recording, court_id = _lock_recording(session, recording_id)
-    current = indexed_version(session, recording_id)
+    current = indexed_version(session, recording_id, audience)
     if current is not None and current > version:
         raise ConflictError(
             f"recording {recording_id} has version {current} indexed; "
             f"version {version} is older and is not indexed over it"
         )
-    replaced = _delete(session, recording_id)
-    rows = _rows(recording, court_id, version, protocol)
+    replaced = _delete(session, recording_id, audience)
+    rows = _rows(recording, court_id, version, protocol, audience)
     if rows:
         _add_terms(session, rows)
         session.execute(insert(SearchSegment), rows)
     logger.info(
-        "recording %s: protocol version %s indexed (%d segments, %d replaced)",
+        "recording %s: protocol version %s indexed for %s (%d segments, %d replaced)",
         recording_id,
         version,
+        audience,
         len(rows),
         replaced,
     )
     return IndexResult(recording_id, version, len(rows), replaced)
 
 
-def _delete(session: Session, recording_id: str) -> int:
-    result = session.execute(
-        delete(SearchSegment)
-        .where(SearchSegment.recording_id == recording_id)
-        .execution_options(synchronize_session=False)
-    )
+def _delete(session: Session, recording_id: str, audience: str | None = None) -> int:
+    statement = delete(SearchSegment).where(SearchSegment.recording_id == recording_id)
+    if audience is not None:
+        statement = statement.where(SearchSegment.audience == audience)
+    result = session.execute(statement.execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -56,11 +56,18 @@ class TsVector(TypeDecorator[str]):
 
 
 class SearchSegment(Base):
-    """One segment of the indexed protocol version of a recording."""
+    """One segment of an indexed protocol version of a recording, for one audience.
+
+    ``audience`` is ``"court"`` for the newest version, which judges and clerks search,
+    or ``"party"`` for the approved version with personal data masked, which parties
+    search: a party must find neither unapproved corrections nor an IIN in a snippet.
+    """
 
     __tablename__ = "search_segments"
     __table_args__ = (
-        UniqueConstraint("recording_id", "segment_index", name="uq_search_segments_segment"),
+        UniqueConstraint(
+            "recording_id", "audience", "segment_index", name="uq_search_segments_segment"
+        ),
         Index("ix_search_segments_court_id_hearing_started_at", "court_id", "hearing_started_at"),
         Index("ix_search_segments_case_number", "case_number"),
         # GIN on PostgreSQL; on SQLite, where tsv stays NULL, a partial index that is
@@ -76,6 +83,7 @@ class SearchSegment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"))
     version: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[str] = mapped_column(String(8), default="court", server_default="court")
     segment_index: Mapped[int] = mapped_column(Integer)
     start_s: Mapped[float] = mapped_column(Float)
     end_s: Mapped[float] = mapped_column(Float)

@@ -83,6 +83,8 @@ class SearchQuery:
         speaker_role: Filter: segments spoken by this role (``judge``, ``witness``).
         language: Filter: segments in this language (``kk``, ``ru``).
         fuzzy: Also find spelling variants of words of four letters or more.
+        audience: Scope: which indexed text to search, ``"court"`` (newest versions,
+            for judges and clerks) or ``"party"`` (approved, masked versions).
         limit: Hits per page, 1 to :data:`MAX_LIMIT`.
         offset: Hits to skip, 0 to :data:`MAX_OFFSET`.
 
@@ -102,6 +104,7 @@ class SearchQuery:
     speaker_role: str | None = None
     language: str | None = None
     fuzzy: bool = True
+    audience: str = "court"
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     parsed: ParsedQuery = field(init=False, repr=False, compare=False)
@@ -116,6 +119,8 @@ class SearchQuery:
             raise SearchQueryError(f"limit must be between 1 and {MAX_LIMIT}")
         if not 0 <= self.offset <= MAX_OFFSET:
             raise SearchQueryError(f"offset must be between 0 and {MAX_OFFSET}")
+        if self.audience not in ("court", "party"):
+            raise ValueError("audience must be 'court' or 'party'")
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and (value.tzinfo is None or value.utcoffset() is None):

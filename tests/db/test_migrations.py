@@ -27,6 +27,8 @@ TABLES = {
     "protocol_versions",
     "search_segments",
     "search_terms",
+    "audit_events",
+    "case_parties",
 }
 
 
@@ -86,4 +88,4 @@ def test_migrations_ship_inside_the_package() -> None:
     """No alembic.ini at the repository root: the scripts travel with storage.db."""
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
-    assert head_revision() == "0002"
+    assert head_revision() == "0004"

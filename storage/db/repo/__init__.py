@@ -5,6 +5,12 @@ flush but never commit, so several of them can form one unit of work (create a r
 and complete its upload together). They raise storage errors only.
 """
 
+from storage.db.repo.audit import (
+    MAX_AUDIT_PAGE,
+    list_audit,
+    record_audit,
+    verify_audit_chain,
+)
 from storage.db.repo.courts import (
     create_court,
     create_courtroom,
@@ -37,8 +43,17 @@ from storage.db.repo.jobs import (
     report_progress,
     requeue_stale,
 )
+from storage.db.repo.parties import (
+    PARTY_ROLES,
+    add_case_party,
+    list_case_parties,
+    list_party_cases,
+    list_party_recordings,
+    remove_case_party,
+)
 from storage.db.repo.protocols import (
     add_protocol_version,
+    approve_protocol_version,
     get_protocol_version,
     list_protocol_versions,
 )
@@ -68,9 +83,13 @@ __all__ = [
     "DEFAULT_HEARTBEAT_TIMEOUT",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_UPLOAD_TTL",
+    "MAX_AUDIT_PAGE",
+    "PARTY_ROLES",
     "WORKER_LOST",
+    "add_case_party",
     "add_protocol_version",
     "advance_upload",
+    "approve_protocol_version",
     "authenticate_device",
     "claim",
     "complete_upload",
@@ -96,19 +115,26 @@ __all__ = [
     "get_upload",
     "get_user",
     "heartbeat",
+    "list_audit",
+    "list_case_parties",
     "list_courtrooms",
     "list_courts",
     "list_devices",
+    "list_party_cases",
+    "list_party_recordings",
     "list_protocol_versions",
     "list_queued_older_than",
     "list_recordings",
     "list_users",
     "mark_queued",
+    "record_audit",
     "release",
+    "remove_case_party",
     "report_progress",
     "requeue_stale",
     "revoke_device",
     "set_user_disabled",
     "set_user_password",
+    "verify_audit_chain",
     "verify_user_password",
 ]

@@ -290,6 +290,7 @@ def finish(
     duration_s: float,
     protocol_sha256: str,
     *,
+    audio_key: str | None = None,
     now: datetime | None = None,
 ) -> ProtocolVersionInfo:
     """Mark a job done and write protocol version 1, in the caller's one transaction.
@@ -304,6 +305,7 @@ def finish(
         protocol_key: Object-store key of the protocol document.
         duration_s: Duration of the recording in seconds.
         protocol_sha256: SHA-256 of the protocol document.
+        audio_key: Object-store key of the normalized audio kept for playback.
         now: Current time (tests).
 
     Returns:
@@ -328,6 +330,7 @@ def finish(
             "finished_at": at,
             "updated_at": at,
             "duration_s": duration_s,
+            "audio_key": audio_key,
             "protocol_key": protocol_key,
             "error_code": None,
             "error": None,

@@ -15,15 +15,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.db.info import ProtocolVersionInfo, RecordingStatus
-from storage.db.models import ProtocolVersion
-from storage.db.repo._common import insert, resolve_now
+from storage.db.info import Approval, ProtocolVersionInfo, RecordingStatus
+from storage.db.models import ProtocolVersion, Recording
+from storage.db.repo._common import compare_and_set, insert, resolve_now
 from storage.db.repo.recordings import load_recording
 from storage.db.translate import translated
 from storage.errors import ConflictError, NotFoundError
 
 __all__ = [
     "add_protocol_version",
+    "approve_protocol_version",
     "get_protocol_version",
     "list_protocol_versions",
     "protocol_version_info",
@@ -43,6 +44,15 @@ def protocol_version_info(row: ProtocolVersion) -> ProtocolVersionInfo:
         object_key=row.object_key,
         author_id=row.author_id,
         created_at=row.created_at,
+        note=row.note,
+        approved_at=row.approved_at,
+        approved_by=row.approved_by,
+        signature=row.signature,
+        signing_key_id=row.signing_key_id,
+        signature_algorithm=row.signature_algorithm,
+        party_sha256=row.party_sha256,
+        party_object_key=row.party_object_key,
+        party_signature=row.party_signature,
     )
 
 
@@ -99,6 +109,7 @@ def add_protocol_version(
     sha256: str,
     object_key: str,
     author_id: int | None,
+    note: str | None = None,
     now: datetime | None = None,
 ) -> ProtocolVersionInfo:
     """Save a corrected protocol as the version after ``parent_version``.
@@ -110,6 +121,7 @@ def add_protocol_version(
         sha256: Hash of the new document.
         object_key: Where the document is stored.
         author_id: The user who made the correction.
+        note: The editor's comment (at most 500 characters are kept).
         now: Creation time (tests).
 
     Raises:
@@ -136,7 +148,81 @@ def add_protocol_version(
         object_key=object_key,
         author_id=author_id,
         created_at=resolve_now(now),
+        note=(note or "").strip()[:500] or None,
     )
     insert(session, row)  # the unique (recording, version) key stops a concurrent save
     logger.info("protocol of recording %s: version %s saved", recording_id, row.version)
     return protocol_version_info(row)
+
+
+@translated
+def approve_protocol_version(
+    session: Session,
+    recording_id: str,
+    version: int,
+    approval: Approval,
+    *,
+    now: datetime | None = None,
+) -> ProtocolVersionInfo:
+    """Record a judge's approval of a version, with its signatures; parties then see it.
+
+    An approval is final: the columns are written once (compare-and-set on
+    ``approved_at IS NULL``), so a second approval of the same version, even a
+    concurrent one, is refused instead of replacing the first signature. A newer version
+    may be approved later and then becomes what parties see; an older one may not.
+
+    Raises:
+        NotFoundError: If the recording or version does not exist.
+        ConflictError: If the version is already approved or older than the approved one.
+
+    """
+    recording = load_recording(session, recording_id)
+    row = session.scalar(
+        select(ProtocolVersion)
+        .where(ProtocolVersion.recording_id == recording_id, ProtocolVersion.version == version)
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFoundError(f"recording {recording_id} has no protocol version {version}")
+    if recording.approved_version is not None and recording.approved_version >= version:
+        raise ConflictError(
+            f"protocol version {recording.approved_version} of recording {recording_id} "
+            f"is already approved; version {version} cannot be approved after it"
+        )
+    when = resolve_now(now)
+    values = {
+        "approved_at": when,
+        "approved_by": approval.approved_by,
+        "signature": approval.signature,
+        "signing_key_id": approval.signing_key_id,
+        "signature_algorithm": approval.signature_algorithm,
+        "party_sha256": approval.party_sha256,
+        "party_object_key": approval.party_object_key,
+        "party_signature": approval.party_signature,
+    }
+    won = compare_and_set(
+        session,
+        ProtocolVersion,
+        [ProtocolVersion.id == row.id, ProtocolVersion.approved_at.is_(None)],
+        values,
+    )
+    current = recording.approved_version
+    moved = won and compare_and_set(
+        session,
+        Recording,
+        [
+            Recording.id == recording_id,
+            Recording.approved_version.is_(None)
+            if current is None
+            else Recording.approved_version == current,
+        ],
+        {"approved_version": version},
+    )
+    if not moved:
+        raise ConflictError(
+            f"protocol version {version} of recording {recording_id} was approved "
+            "concurrently by someone else"
+        )
+    session.expire(row)
+    logger.info("protocol of recording %s: version %s approved", recording_id, version)
+    return get_protocol_version(session, recording_id, version)

@@ -69,6 +69,8 @@ def recording_info(row: Recording) -> RecordingInfo:
         finished_at=row.finished_at,
         duration_s=row.duration_s,
         protocol_key=row.protocol_key,
+        audio_key=row.audio_key,
+        approved_version=row.approved_version,
     )
 
 
@@ -211,6 +213,8 @@ def list_recordings(
     courtroom_id: int | None = None,
     case_number: str | None = None,
     status: RecordingStatus | str | None = None,
+    started_from: datetime | None = None,
+    started_before: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[RecordingInfo]:
@@ -222,6 +226,8 @@ def list_recordings(
         courtroom_id: Only this courtroom.
         case_number: Only this case (what a party may see).
         status: Only jobs in this state.
+        started_from: Only hearings that started at or after this (aware) time.
+        started_before: Only hearings that started before this (aware) time.
         limit: At most this many.
         offset: Skip this many (paging).
 
@@ -237,6 +243,14 @@ def list_recordings(
         query = query.where(Recording.case_number == case_number.strip())
     if status is not None:
         query = query.where(Recording.status == RecordingStatus(status))
+    if started_from is not None:
+        query = query.where(
+            Recording.hearing_started_at >= require_aware(started_from, "started_from")
+        )
+    if started_before is not None:
+        query = query.where(
+            Recording.hearing_started_at < require_aware(started_before, "started_before")
+        )
     query = query.order_by(Recording.created_at.desc(), Recording.id.desc())
     rows = session.scalars(query.limit(max(0, limit)).offset(max(0, offset)))
     return [recording_info(row) for row in rows]
