@@ -15,16 +15,31 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import anyio
 from fastapi import FastAPI
+from protocol.signing import Signer, load_or_create_ed25519_key
 
 from api.deps import AppState, in_thread
 from api.errors import install_error_handlers
+from api.identity import IdentityProvider, LocalPasswords
 from api.locks import UploadLocks
 from api.queue import CeleryEnqueuer, Enqueuer
-from api.routes import health, recordings, uploads
+from api.routes import (
+    admin,
+    audio,
+    health,
+    protocols,
+    recordings,
+    search,
+    session,
+    uploads,
+    versions,
+)
 from api.settings import ApiSettings
+from api.throttle import LoginThrottle
+from api.tokens import TokenIssuer, load_or_create_secret
 from api.tus import TusHeaderMiddleware
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.errors import StorageError
@@ -47,20 +62,48 @@ _TAGS = [
         "description": "Resumable uploads for large recordings: tus 1.0.0 with the creation, "
         "termination, expiration and checksum extensions.",
     },
+    {"name": "sign-in", "description": "OAuth2 password flow: short-lived access tokens."},
+    {
+        "name": "protocols",
+        "description": "Protocols in json, txt, srt, vtt, docx and pdf; versions, "
+        "corrections, diffs, approval, signatures and the integrity check.",
+    },
+    {"name": "audio", "description": "The normalized hearing audio, with HTTP ranges."},
+    {"name": "search", "description": "Full-text search over the hearings you may see."},
+    {"name": "admin", "description": "Case parties and the audit log (administrators)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
 _DESCRIPTION = """
 Courtroom recorders upload hearings here; workers turn them into timestamped protocols.
 
-Authenticate with the device token of the recorder: `Authorization: Bearer crd_...`.
-A device uploads for its own courtroom and reads its courtroom's recordings only.
+Recorders authenticate with their device token (`Authorization: Bearer crd_...`) and
+upload for their own courtroom. People sign in with `POST /api/v1/auth/token` (OAuth2
+password flow) and send the access token they get as `Authorization: Bearer ...`:
+judges and clerks see their court's hearings, parties the approved protocols of their
+cases, administrators manage accounts and read the audit log but no protocol text.
+Every view, search, download, edit and approval is written to an append-only audit log.
 Every error is `{"detail": "<one sentence>"}`.
 """
 
 
+def _token_issuer(settings: ApiSettings) -> TokenIssuer:
+    secret = settings.auth.jwt_secret.get_secret_value()
+    if not secret:
+        secret = load_or_create_secret(settings.data_dir / "secrets" / "jwt-secret")
+    return TokenIssuer(secret, timedelta(minutes=settings.auth.token_minutes), settings.auth.issuer)
+
+
+def _signer(settings: ApiSettings) -> Signer:
+    path = settings.auth.signing_key or settings.data_dir / "secrets" / "signing-ed25519.pem"
+    return load_or_create_ed25519_key(path)
+
+
 def _open_state(
-    settings: ApiSettings, enqueuer: Enqueuer | None, store: ObjectStore | None
+    settings: ApiSettings,
+    enqueuer: Enqueuer | None,
+    store: ObjectStore | None,
+    identity: IdentityProvider | None = None,
 ) -> AppState:
     """Open the database, the store and the queue client (blocking; at start-up)."""
     database_url = settings.resolved_database_url()
@@ -88,6 +131,10 @@ def _open_state(
         enqueuer=queue,
         transfers=anyio.CapacityLimiter(settings.transfer_threads),
         locks=UploadLocks(),
+        tokens=_token_issuer(settings),
+        identity=identity or LocalPasswords(),
+        signer=_signer(settings),
+        logins=LoginThrottle(settings.auth.login_attempts, settings.auth.login_window_s),
     )
 
 
@@ -116,6 +163,7 @@ def create_app(
     *,
     enqueuer: Enqueuer | None = None,
     store: ObjectStore | None = None,
+    identity: IdentityProvider | None = None,
 ) -> FastAPI:
     """Build the API.
 
@@ -123,6 +171,8 @@ def create_app(
         settings: Settings; ``None`` reads them from the environment (``CR_...``).
         enqueuer: Task sender to use instead of the Celery client (tests, tools).
         store: Object store to use instead of the configured one (tests).
+        identity: Credential checker instead of the local password database (a court's
+            identity system).
 
     Returns:
         The application; resources open when its lifespan starts.
@@ -132,7 +182,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = await in_thread(_open_state, resolved, enqueuer, store)
+        state = await in_thread(_open_state, resolved, enqueuer, store, identity)
         app.state.courtrec = state
         logger.info(
             "API ready: database %s, store %s",
@@ -153,7 +203,13 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(TusHeaderMiddleware, prefix=uploads.PREFIX)
+    app.include_router(session.router)
     app.include_router(recordings.router)
+    app.include_router(protocols.router)
+    app.include_router(versions.router)
+    app.include_router(audio.router)
+    app.include_router(search.router)
     app.include_router(uploads.router)
+    app.include_router(admin.router)
     app.include_router(health.router)
     return app

@@ -1,98 +1,109 @@
-"""Who is calling, and what they may touch: the one place that decides.
+"""Who is calling: bearer tokens of recorders and of signed-in people.
 
-Today the callers are courtroom recorders with device tokens
-(``Authorization: Bearer crd_...``, :func:`storage.db.authenticate_device`). A device is
-scoped to its courtroom: it uploads only for that courtroom and reads only that
-courtroom's recordings. Judges, clerks and parties sign in with a later issue; they
-become other kinds of :class:`Principal` produced by :func:`authenticate` (the seam), and
-the scope checks below (:meth:`Principal.may_read`) grow with them. Routes never look at
-tokens or compare ids themselves.
+Two kinds of token arrive in ``Authorization: Bearer ...``:
 
-A recording of another courtroom answers 404, like one that does not exist, so a token
-cannot be used to probe for ids. Metadata naming another court or courtroom answers 403:
-the device is known, and its recorder is misconfigured, which its operator must learn.
+* device tokens (``crd_...``, :func:`storage.db.authenticate_device`) of courtroom
+  recorders, made by ``courtrec admin create-device``;
+* access tokens (JWT, :mod:`api.tokens`) that ``POST /api/v1/auth/token`` gives judges,
+  clerks, parties and administrators after the identity provider (:mod:`api.identity`)
+  accepted their credentials.
+
+Either becomes a :class:`~api.policy.Principal` built from the database as it is now:
+a disabled user or a revoked device is refused at once, and a party removed from a case
+stops seeing it with the next request. What a principal may do with a recording is
+decided by :mod:`api.policy`, through :func:`require` here; routes never compare ids.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Annotated, Literal
+import re
+from typing import Annotated
 
 from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from api.deps import State
-from storage.db import RecordingInfo, authenticate_device, get_court, get_courtroom
+from api.policy import (
+    Action,
+    Decision,
+    DevicePrincipal,
+    Principal,
+    RecordingScope,
+    UserPrincipal,
+    decide,
+)
+from api.tokens import InvalidTokenError, TokenIssuer
+from storage.db import (
+    RecordingInfo,
+    UserInfo,
+    UserRole,
+    authenticate_device,
+    get_court,
+    get_courtroom,
+    get_recording,
+    get_user,
+    list_party_cases,
+)
+from storage.errors import NotFoundError
 
 __all__ = [
     "Caller",
+    "DeviceCaller",
+    "DevicePrincipal",
     "Principal",
+    "UserCaller",
+    "UserPrincipal",
     "authenticate",
+    "current_device",
     "current_principal",
+    "current_user",
     "forbid_other_courtroom",
+    "forbidden",
+    "load_for",
     "not_found",
-    "require_readable",
+    "recording_scope",
+    "require",
+    "user_principal",
 ]
 
 logger = logging.getLogger(__name__)
 
+DEVICE_TOKEN_PREFIX = "crd_"
+
 _bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="DeviceToken",
-    description="Device token of a courtroom recorder (crd_...), issued by `courtrec admin`.",
+    scheme_name="BearerToken",
+    description="An access token from `POST /api/v1/auth/token` (judges, clerks, parties, "
+    "admins) or the device token of a courtroom recorder (crd_..., from `courtrec admin`).",
 )
 
 
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated caller and its scope.
-
-    Attributes:
-        kind: ``"device"`` (a courtroom recorder); users come with a later issue.
-        id: Device id.
-        name: Label for logs.
-        court_id: The court it belongs to.
-        court_code: That court's code.
-        courtroom_id: The courtroom a device records in.
-        courtroom_code: That courtroom's code.
-
-    """
-
-    kind: Literal["device"]
-    id: int
-    name: str
-    court_id: int
-    court_code: str
-    courtroom_id: int
-    courtroom_code: str
-
-    def may_upload_for(self, court_code: str, courtroom_code: str) -> bool:
-        """Whether the caller may add a recording for this court and courtroom."""
-        return (court_code, courtroom_code) == (self.court_code, self.courtroom_code)
-
-    def may_read(self, recording: RecordingInfo) -> bool:
-        """Whether the caller may see the recording (and its protocol)."""
-        return recording.courtroom_id == self.courtroom_id
-
-    def owns_upload(self, device_id: int | None, courtroom_id: int) -> bool:
-        """Whether the caller may continue or cancel a resumable upload."""
-        return device_id == self.id or courtroom_id == self.courtroom_id
+def user_principal(session: Session, user: UserInfo) -> UserPrincipal:
+    """The principal of an enabled user, with a party's cases read now."""
+    cases: frozenset[tuple[int, str]] = frozenset()
+    if user.role == UserRole.PARTY:
+        cases = frozenset(
+            (case.court_id, case.case_number) for case in list_party_cases(session, user.id)
+        )
+    return UserPrincipal(
+        id=user.id,
+        name=user.username,
+        display_name=user.display_name,
+        role=user.role.value,
+        court_id=user.court_id,
+        cases=cases,
+    )
 
 
-def authenticate(session: Session, token: str) -> Principal | None:
-    """Turn a bearer token into a principal, or ``None`` if it is unknown or revoked.
-
-    The seam for sign-in: user sessions will be tried here after device tokens.
-    """
+def _device_principal(session: Session, token: str) -> DevicePrincipal | None:
     device = authenticate_device(session, token)
     if device is None:
         return None
     courtroom = get_courtroom(session, device.courtroom_id)
     court = get_court(session, device.court_id)
-    return Principal(
-        kind="device",
+    return DevicePrincipal(
         id=device.id,
         name=device.name,
         court_id=court.id,
@@ -100,6 +111,30 @@ def authenticate(session: Session, token: str) -> Principal | None:
         courtroom_id=courtroom.id,
         courtroom_code=courtroom.code,
     )
+
+
+def _user_from_token(session: Session, tokens: TokenIssuer, token: str) -> UserPrincipal:
+    user_id = tokens.user_id(token)
+    try:
+        user = get_user(session, user_id)
+    except NotFoundError as exc:
+        raise InvalidTokenError("the token's user no longer exists") from exc
+    if user.disabled:
+        raise InvalidTokenError("the account is disabled")
+    return user_principal(session, user)
+
+
+def authenticate(session: Session, tokens: TokenIssuer, token: str) -> Principal | None:
+    """Turn a bearer token into a principal, or ``None`` for an unknown device token.
+
+    Raises:
+        InvalidTokenError: For an access token that is forged, expired or whose user is
+            gone or disabled (the reason goes to the client).
+
+    """
+    if token.startswith(DEVICE_TOKEN_PREFIX):
+        return _device_principal(session, token)
+    return _user_from_token(session, tokens, token)
 
 
 def _unauthorized(detail: str, error: str | None = None) -> HTTPException:
@@ -118,8 +153,12 @@ def current_principal(
     A sync dependency, so FastAPI runs its database lookup in a worker thread.
     """
     if credentials is None:
-        raise _unauthorized("authentication required: send Authorization: Bearer <device token>")
-    principal = state.transaction(lambda s: authenticate(s, credentials.credentials))
+        raise _unauthorized("authentication required: send Authorization: Bearer <token>")
+    token = credentials.credentials
+    try:
+        principal = state.transaction(lambda s: authenticate(s, state.tokens, token))
+    except InvalidTokenError as exc:
+        raise _unauthorized(str(exc), error="invalid_token") from exc
     if principal is None:
         raise _unauthorized("invalid or revoked token", error="invalid_token")
     return principal
@@ -129,25 +168,85 @@ Caller = Annotated[Principal, Depends(current_principal)]
 """Handler parameter type giving the authenticated :class:`Principal`."""
 
 
+def current_device(principal: Caller) -> DevicePrincipal:
+    """Dependency: a recorder device; people get 403 (only recorders upload)."""
+    if not isinstance(principal, DevicePrincipal):
+        raise forbidden("only courtroom recorders upload recordings (use a device token)")
+    return principal
+
+
+def current_user(principal: Caller) -> UserPrincipal:
+    """Dependency: a signed-in person; devices get 403."""
+    if not isinstance(principal, UserPrincipal):
+        raise forbidden("this needs a signed-in user; device tokens only upload")
+    return principal
+
+
+DeviceCaller = Annotated[DevicePrincipal, Depends(current_device)]
+"""Handler parameter type for routes only recorders use."""
+
+UserCaller = Annotated[UserPrincipal, Depends(current_user)]
+"""Handler parameter type for routes only people use."""
+
+
 def not_found(what: str = "recording") -> HTTPException:
     """The 404 of an unknown id, also used for ids outside the caller's scope."""
     return HTTPException(404, f"no such {what}")
 
 
-def require_readable(principal: Principal, recording: RecordingInfo) -> RecordingInfo:
-    """Return the recording if the caller may see it, else raise the unknown-id 404."""
-    if not principal.may_read(recording):
+def forbidden(detail: str) -> HTTPException:
+    """The 403 of an action the caller may not do on something they may see."""
+    return HTTPException(403, detail)
+
+
+def recording_scope(session: Session, recording: RecordingInfo) -> RecordingScope:
+    """Where a recording belongs (its court is its courtroom's)."""
+    courtroom = get_courtroom(session, recording.courtroom_id)
+    return RecordingScope(
+        court_id=courtroom.court_id,
+        courtroom_id=recording.courtroom_id,
+        case_number=recording.case_number,
+        approved_version=recording.approved_version,
+    )
+
+
+_FORBIDDEN_DETAIL = {
+    Action.STATUS: "you may not see this recording",
+    Action.READ: "your role does not give access to protocol text or audio",
+    Action.EDIT: "only judges and clerks of the court correct protocols",
+    Action.APPROVE: "only a judge of the court approves protocols",
+}
+
+
+def require(
+    session: Session, principal: Principal, action: Action, recording: RecordingInfo
+) -> RecordingScope:
+    """Return the recording's scope if ``principal`` may do ``action``, else raise.
+
+    Raises:
+        HTTPException: 404 if the caller may not see the recording at all, 403 if they
+            may see it but not do this.
+
+    """
+    scope = recording_scope(session, recording)
+    decision = decide(principal, action, scope)
+    if decision == Decision.HIDE:
         logger.info(
-            "%s %s asked for recording %s of another courtroom",
+            "%s %s asked to %s recording %s outside its scope",
             principal.kind,
             principal.id,
+            action,
             recording.id,
         )
         raise not_found()
-    return recording
+    if decision == Decision.FORBID:
+        raise forbidden(_FORBIDDEN_DETAIL[action])
+    return scope
 
 
-def forbid_other_courtroom(principal: Principal, court_code: str, courtroom_code: str) -> None:
+def forbid_other_courtroom(
+    principal: DevicePrincipal, court_code: str, courtroom_code: str
+) -> None:
     """Refuse (403) an upload whose metadata names another court or courtroom."""
     if not principal.may_upload_for(court_code, courtroom_code):
         raise HTTPException(
@@ -156,3 +255,25 @@ def forbid_other_courtroom(principal: Principal, court_code: str, courtroom_code
             f"{principal.courtroom_code!r}; the metadata names court {court_code!r}, "
             f"courtroom {courtroom_code!r}",
         )
+
+
+_RECORDING_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def load_for(
+    session: Session, principal: Principal, action: Action, recording_id: str
+) -> tuple[RecordingInfo, RecordingScope]:
+    """Load a recording the caller may do ``action`` on, with its scope.
+
+    Raises:
+        HTTPException: 404 for a malformed or unknown id and for a recording outside the
+            caller's scope (indistinguishable), 403 for an action their role lacks.
+
+    """
+    if not _RECORDING_ID.fullmatch(recording_id):
+        raise not_found()
+    try:
+        recording = get_recording(session, recording_id)
+    except NotFoundError:
+        raise not_found() from None
+    return recording, require(session, principal, action, recording)

@@ -17,12 +17,16 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import anyio
 from fastapi import Depends, Request
+from protocol.signing import Signer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.identity import IdentityProvider
 from api.locks import UploadLocks
 from api.queue import Enqueuer
 from api.settings import ApiSettings
+from api.throttle import LoginThrottle
+from api.tokens import TokenIssuer
 from storage.db import session_scope
 from storage.objects import ObjectStore
 
@@ -47,6 +51,10 @@ class AppState:
         transfers: Thread capacity for streaming bodies to the store, separate from the
             default pool so long uploads cannot starve status requests.
         locks: Resumable uploads a request of this process is working on.
+        tokens: Issues and checks access tokens.
+        identity: Checks sign-in credentials (the seam for a court's identity system).
+        signer: Signs approved protocol versions (the seam for a court's PKI).
+        logins: Counts failed sign-ins per username.
 
     """
 
@@ -57,6 +65,10 @@ class AppState:
     enqueuer: Enqueuer
     transfers: anyio.CapacityLimiter
     locks: UploadLocks
+    tokens: TokenIssuer
+    identity: IdentityProvider
+    signer: Signer
+    logins: LoginThrottle
 
     def transaction(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction (commit on return, roll back on error)."""

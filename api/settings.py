@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.settings import (
@@ -24,12 +24,41 @@ from storage.settings import (
     embedded_database_url,
 )
 
-__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "ApiSettings"]
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "ApiSettings", "AuthSettings"]
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024**3
 """8 GiB: the ingest limit (``ingest.MediaLimits.max_bytes``); twelve hours of WAV fit."""
+
+
+class AuthSettings(BaseModel):
+    """Sign-in tokens and the key that signs approved protocols.
+
+    Attributes:
+        jwt_secret: HMAC key of the access tokens (32+ characters). Empty: a random key
+            is made once and kept in ``data_dir/secrets/jwt-secret`` (embedded mode);
+            several API replicas must share one, so distributed deployments set it.
+        token_minutes: Lifetime of an access token. Short, because a token cannot be
+            recalled before it expires except by disabling its user.
+        issuer: ``iss`` claim written and required.
+        signing_key: Ed25519 private key (PEM) that signs approved versions. Empty:
+            ``data_dir/secrets/signing-ed25519.pem``, created on first start. Replicas
+            must share it (mount it as a secret); losing it does not invalidate
+            signatures already made, whose public key is published at
+            ``/api/v1/signing-key``.
+        login_attempts: Failed sign-ins allowed per username within ``login_window_s``
+            before further attempts answer 429.
+        login_window_s: The window of ``login_attempts``.
+
+    """
+
+    jwt_secret: SecretStr = SecretStr("")
+    token_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    issuer: str = "courtrec"
+    signing_key: Path | None = None
+    login_attempts: int = Field(default=10, ge=1)
+    login_window_s: float = Field(default=300.0, gt=0)
 
 
 class ApiSettings(BaseSettings):
@@ -54,6 +83,7 @@ class ApiSettings(BaseSettings):
             as a lost connection (keeps dead connections from holding uploads).
         transfer_threads: Threads for streaming bodies to the store, apart from the
             threads that serve the database, so uploads cannot starve status requests.
+        auth: Sign-in tokens and the protocol signing key.
 
     """
 
@@ -70,6 +100,7 @@ class ApiSettings(BaseSettings):
     enqueue_timeout_s: float = Field(default=5.0, gt=0)
     body_idle_timeout_s: float = Field(default=120.0, gt=0)
     transfer_threads: int = Field(default=64, ge=1)
+    auth: AuthSettings = AuthSettings()
 
     def resolved_database_url(self) -> str:
         """``CR_DATABASE_URL``, else the embedded SQLite file under the data directory."""

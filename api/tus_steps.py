@@ -12,7 +12,7 @@ import re
 
 from fastapi import HTTPException, Request
 
-from api.auth import Principal, not_found
+from api.auth import DevicePrincipal, not_found
 from api.deps import AppState, in_thread
 from api.intake import media_type
 from api.locks import UploadBusyError
@@ -56,7 +56,7 @@ _UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
-def load_upload(state: AppState, principal: Principal, upload_id: str) -> UploadInfo:
+def load_upload(state: AppState, principal: DevicePrincipal, upload_id: str) -> UploadInfo:
     """The upload if it exists and the caller may touch it, else the same 404."""
     if not _UPLOAD_ID.fullmatch(upload_id):
         raise not_found("upload")
@@ -75,7 +75,7 @@ def refuse_expired(upload: UploadInfo) -> None:
         raise HTTPException(410, "the upload expired; start a new one")
 
 
-async def scoped_upload(state: AppState, principal: Principal, upload_id: str) -> UploadInfo:
+async def scoped_upload(state: AppState, principal: DevicePrincipal, upload_id: str) -> UploadInfo:
     """The caller's live upload (404 if not theirs or unknown, 410 if expired)."""
     upload = await in_thread(load_upload, state, principal, upload_id)
     refuse_expired(upload)

@@ -18,12 +18,15 @@ from sqlalchemy.orm import Session
 
 from storage.db import (
     UserRole,
+    add_case_party,
     create_court,
     create_courtroom,
     create_device,
     create_user,
     find_court,
     find_courtroom,
+    find_user,
+    list_case_parties,
     list_courtrooms,
     list_courts,
     list_devices,
@@ -32,6 +35,7 @@ from storage.db import (
     make_engine,
     make_sessionmaker,
     mark_queued,
+    remove_case_party,
     revoke_device,
     session_scope,
     upgrade,
@@ -147,9 +151,49 @@ def create_user_cmd(
     typer.echo(f"user {user.id}: {user.username} ({user.role})")
 
 
+@admin_app.command("add-party")
+def add_party_cmd(
+    username: str,
+    court: Annotated[str, typer.Option(help="Court code of the case.")],
+    case_number: Annotated[str, typer.Option(help="Case number as recorders send it.")],
+    party_role: Annotated[
+        str, typer.Option(help="plaintiff, defendant, representative, prosecutor, ...")
+    ],
+) -> None:
+    """Let a party user see the approved protocols of a case's hearings."""
+    with admin_session() as session:
+        user = find_user(session, username)
+        found = find_court(session, court)
+        if user is None or found is None:
+            raise NotFoundError(f"no user {username!r}" if user is None else f"no court {court!r}")
+        row = add_case_party(session, user.id, found.id, case_number, party_role)
+    typer.echo(f"{username} is a {row.party_role} in case {row.case_number} of {court}")
+
+
+@admin_app.command("remove-party")
+def remove_party_cmd(
+    username: str,
+    court: Annotated[str, typer.Option(help="Court code of the case.")],
+    case_number: Annotated[str, typer.Option(help="Case number.")],
+) -> None:
+    """Take a party user out of a case (effective with their next request)."""
+    with admin_session() as session:
+        user = find_user(session, username)
+        found = find_court(session, court)
+        if (
+            user is None
+            or found is None
+            or not remove_case_party(session, user.id, found.id, case_number)
+        ):
+            raise NotFoundError(f"{username!r} is not in case {case_number!r} of {court!r}")
+    typer.echo(f"{username} removed from case {case_number} of {court}")
+
+
 @admin_app.command("list")
 def list_cmd(
-    what: Annotated[str, typer.Argument(help="courts, courtrooms, devices, users or recordings")],
+    what: Annotated[
+        str, typer.Argument(help="courts, courtrooms, devices, users, parties or recordings")
+    ],
 ) -> None:
     """List what is registered."""
     with admin_session() as session:
@@ -166,13 +210,20 @@ def list_cmd(
             ]
         elif what == "users":
             rows = [f"{u.id}\t{u.username}\t{u.role}\t{u.court_id}" for u in list_users(session)]
+        elif what == "parties":
+            rows = [
+                f"{p.user_id}\t{p.court_id}\t{p.case_number}\t{p.party_role}"
+                for p in list_case_parties(session)
+            ]
         elif what == "recordings":
             rows = [
                 f"{r.id}\t{r.case_number}\t{r.status}\t{r.step or ''}\t{r.error or ''}"
                 for r in list_recordings(session, limit=1000)
             ]
         else:
-            raise typer.BadParameter("choose courts, courtrooms, devices, users or recordings")
+            raise typer.BadParameter(
+                "choose courts, courtrooms, devices, users, parties or recordings"
+            )
     typer.echo("\n".join(rows) if rows else f"no {what}")
 
 

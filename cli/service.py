@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -104,10 +105,20 @@ def _secret_file(path: Path, make: str) -> str:
     return make
 
 
-def bootstrap(settings: Settings) -> tuple[str, str]:
-    """Demo court, courtroom, device and admin; returns (device token, admin password)."""
+@dataclass(frozen=True)
+class DemoAccounts:
+    """What ``courtrec up`` prints: the recorder's token and two sign-ins."""
+
+    device_token: str
+    admin_password: str
+    judge_password: str
+
+
+def bootstrap(settings: Settings) -> DemoAccounts:
+    """Demo court, courtroom, device, admin and a judge of the demo court (idempotent)."""
     token_file = settings.data_dir / "demo-device-token"
     password_file = settings.data_dir / "admin-password"
+    judge_file = settings.data_dir / "judge-password"
     with admin_session(settings) as session:
         court = find_court(session, DEMO_COURT) or create_court(session, DEMO_COURT, "Demo court")
         room = find_courtroom(session, court.id, DEMO_ROOM) or create_courtroom(
@@ -121,7 +132,28 @@ def bootstrap(settings: Settings) -> tuple[str, str]:
         password = _secret_file(password_file, secrets.token_urlsafe(12))
         if find_user(session, "admin") is None:
             create_user(session, "admin", password, UserRole.ADMIN, display_name="Administrator")
-    return token, password
+        judge_password = _secret_file(judge_file, secrets.token_urlsafe(12))
+        if find_user(session, "judge") is None:
+            create_user(
+                session,
+                "judge",
+                judge_password,
+                UserRole.JUDGE,
+                court.id,
+                display_name="Demo judge",
+            )
+    return DemoAccounts(token, password, judge_password)
+
+
+def sign_in(url: str, username: str, password: str) -> dict[str, str]:
+    """Sign in through the API (OAuth2 password flow); returns the Authorization header."""
+    response = httpx.post(
+        f"{url}/api/v1/auth/token",
+        data={"username": username, "password": password},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen[bytes]:
@@ -145,8 +177,8 @@ def _wait_ready(url: str, timeout_s: float, api: subprocess.Popen[bytes]) -> Non
     raise RuntimeError(f"the API did not become ready within {timeout_s:.0f} s")
 
 
-def upload_demo(url: str, token: str, data_dir: Path) -> str:
-    """Synthesise the demo hearing, upload it as a recorder would, wait for its protocol."""
+def upload_demo(url: str, token: str, data_dir: Path, judge_password: str) -> str:
+    """Synthesise the demo hearing, upload it as a recorder would; the judge reads it."""
     from datetime import UTC, datetime
 
     from synth import demo_script, synthesize
@@ -184,9 +216,8 @@ def upload_demo(url: str, token: str, data_dir: Path) -> str:
         time.sleep(1)
     if status["status"] == "failed":
         raise RuntimeError(f"the demo hearing failed: {status['error']['message']}")
-    text = httpx.get(
-        f"{status_url}/protocol", params={"format": "txt"}, headers=headers, timeout=30
-    )
+    judge = sign_in(url, "judge", judge_password)
+    text = httpx.get(f"{status_url}/protocol", params={"format": "txt"}, headers=judge, timeout=30)
     text.raise_for_status()
     return text.text
 
@@ -199,7 +230,7 @@ def up(
     """Start the embedded system: API, worker and reaper, SQLite and files under ./data."""
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    token, password = bootstrap(settings)
+    accounts = bootstrap(settings)
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     url = f"http://127.0.0.1:{port}"
@@ -210,11 +241,14 @@ def up(
     try:
         _wait_ready(url, 60, children[0])
         typer.echo(f"API:          {url}  (OpenAPI docs: {url}/docs)")
-        typer.echo(f"device token: {token}  (recorder of {DEMO_COURT}/{DEMO_ROOM})")
-        typer.echo(f"admin login:  admin / {password}  (used by sign-in, which comes later)")
+        typer.echo(f"device token: {accounts.device_token}  (recorder of {DEMO_COURT}/{DEMO_ROOM})")
+        typer.echo(f"judge login:  judge / {accounts.judge_password}  (court {DEMO_COURT})")
+        typer.echo(f"admin login:  admin / {accounts.admin_password}  (accounts, audit log)")
         typer.echo(f"logs:         {logs}/api.log, {logs}/worker.log")
         if demo:
-            typer.echo(upload_demo(url, token, settings.data_dir))
+            typer.echo(
+                upload_demo(url, accounts.device_token, settings.data_dir, accounts.judge_password)
+            )
         if exit_after_demo:
             return
         typer.echo("running; press Ctrl-C to stop")

@@ -21,13 +21,22 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
-from api.auth import Caller, Principal, forbid_other_courtroom, not_found, require_readable
+from api.auth import (
+    Caller,
+    DeviceCaller,
+    DevicePrincipal,
+    Principal,
+    forbid_other_courtroom,
+    load_for,
+)
 from api.deps import State, in_thread, transaction
 from api.direct import (
     UPLOAD_OPENAPI,
@@ -40,20 +49,21 @@ from api.direct import (
     staging_key,
 )
 from api.intake import duplicate_of, new_recording, record
+from api.policy import Action
 from api.queue import enqueue_quietly
 from api.schemas import ERROR_RESPONSES, ErrorOut, RecordingCreatedOut, RecordingOut
+from api.schemas_access import RecordingListOut
 from api.views import created_out, recording_out
-from protocol import FORMATS, MEDIA_TYPES, export, protocol_from_json
 from storage.db import (
     RecordingInfo,
-    RecordingStatus,
     get_court,
     get_courtroom,
-    get_protocol_version,
-    get_recording,
+    list_courtrooms,
+    list_courts,
+    list_party_recordings,
+    list_recordings,
     new_id,
 )
-from storage.errors import NotFoundError
 
 __all__ = ["router"]
 
@@ -64,6 +74,27 @@ router = APIRouter(prefix="/api/v1/recordings", tags=["recordings"], responses=E
 _RECORDING_ID = re.compile(r"[0-9a-f]{32}")
 
 RecordingId = Annotated[str, Path(description="Recording id (32 hex digits).")]
+
+
+@dataclass(frozen=True)
+class RecordingFilters:
+    """Filters of the recording list (within the caller's scope)."""
+
+    case_number: str | None
+    status: str | None
+    date_from: datetime | None
+    date_to: datetime | None
+    limit: int
+    offset: int
+
+    def accepts(self, row: RecordingInfo) -> bool:
+        """Whether a row passes (for lists filtered in Python)."""
+        return (
+            (self.case_number is None or row.case_number == self.case_number.strip())
+            and (self.status is None or row.status.value == self.status)
+            and (self.date_from is None or row.hearing_started_at >= self.date_from)
+            and (self.date_to is None or row.hearing_started_at < self.date_to)
+        )
 
 
 def _existing(request: Request, recording: RecordingInfo) -> JSONResponse:
@@ -100,7 +131,7 @@ def _existing(request: Request, recording: RecordingInfo) -> JSONResponse:
 async def upload_recording(
     request: Request,
     state: State,
-    principal: Caller,
+    principal: DeviceCaller,
     x_content_sha256: Annotated[
         str | None,
         Header(description="Required: hex SHA-256 of the body, checked after streaming."),
@@ -162,17 +193,6 @@ async def upload_recording(
     )
 
 
-def _readable(session: Session, principal: Principal, recording_id: str) -> RecordingInfo:
-    """The recording if it exists and the caller may see it, else the same 404."""
-    if not _RECORDING_ID.fullmatch(recording_id):
-        raise not_found()
-    try:
-        recording = get_recording(session, recording_id)
-    except NotFoundError:
-        raise not_found() from None
-    return require_readable(principal, recording)
-
-
 @router.get(
     "/{recording_id}",
     name="get_recording",
@@ -183,10 +203,15 @@ def _readable(session: Session, principal: Principal, recording_id: str) -> Reco
 def get_recording_status(
     recording_id: RecordingId, request: Request, state: State, principal: Caller
 ) -> RecordingOut:
-    """Status (queued, processing with step and percent, done, failed with a reason)."""
+    """Status (queued, processing with step and percent, done, failed with a reason).
+
+    Recorders see their courtroom's recordings, judges and clerks their court's, parties
+    the approved hearings of their cases, administrators all (no protocol text here).
+    Status polls are not audited: they carry no protocol text.
+    """
 
     def load(session: Session) -> RecordingOut:
-        recording = _readable(session, principal, recording_id)
+        recording, _ = load_for(session, principal, Action.STATUS, recording_id)
         courtroom = get_courtroom(session, recording.courtroom_id)
         court = get_court(session, courtroom.court_id)
         return recording_out(request, recording, court.code, courtroom.code)
@@ -194,63 +219,68 @@ def get_recording_status(
     return state.transaction(load)
 
 
-def _not_ready(recording: RecordingInfo) -> HTTPException:
-    if recording.status == RecordingStatus.FAILED:
-        reason = recording.error or "no reason was recorded"
-        return HTTPException(409, f"processing failed, so there is no protocol: {reason}")
-    if recording.status == RecordingStatus.PROCESSING:
-        step = f" (step {recording.step}, {round(recording.progress * 100)} %)"
-        return HTTPException(
-            409, f"the protocol is not ready: processing{step if recording.step else ''}"
+def _visible(
+    session: Session, principal: Principal, filters: RecordingFilters
+) -> list[RecordingInfo]:
+    """Recordings in the caller's scope that pass the filters, newest first."""
+
+    def listed(court_id: int | None = None, courtroom_id: int | None = None) -> list[RecordingInfo]:
+        return list_recordings(
+            session,
+            court_id=court_id,
+            courtroom_id=courtroom_id,
+            case_number=filters.case_number,
+            status=filters.status,
+            started_from=filters.date_from,
+            started_before=filters.date_to,
+            limit=filters.limit,
+            offset=filters.offset,
         )
-    return HTTPException(409, "the protocol is not ready: the recording is queued for processing")
+
+    if isinstance(principal, DevicePrincipal):
+        return listed(courtroom_id=principal.courtroom_id)
+    if principal.role in ("judge", "clerk"):
+        return listed(court_id=principal.court_id)
+    if principal.role == "admin":
+        return listed()
+    rows = [row for row in list_party_recordings(session, principal.id) if filters.accepts(row)]
+    return rows[filters.offset : filters.offset + filters.limit]
 
 
 @router.get(
-    "/{recording_id}/protocol",
-    name="get_protocol",
-    summary="The protocol of a processed recording",
-    responses={
-        200: {
-            "description": "The newest protocol version in the asked format.",
-            "content": {MEDIA_TYPES[fmt].split(";")[0]: {} for fmt in FORMATS},
-        },
-        404: {"model": ErrorOut, "description": "No such recording (or not yours)."},
-        409: {
-            "model": ErrorOut,
-            "description": "Not processed (yet): queued, processing "
-            "or failed; the message says which.",
-        },
-    },
+    "",
+    summary="Recordings you may see",
+    response_model=RecordingListOut,
+    responses={422: {"model": ErrorOut, "description": "Bad filter."}},
 )
-def get_protocol(
-    recording_id: RecordingId,
+def list_visible_recordings(
+    request: Request,
     state: State,
     principal: Caller,
-    fmt: Annotated[
-        Literal["json", "txt", "srt", "vtt"],
-        Query(alias="format", description="json (as stored), txt, srt or vtt."),
-    ] = "json",
-) -> Response:
-    """Return the newest protocol version: JSON as stored, or rendered as txt/srt/vtt."""
+    case_number: Annotated[str | None, Query(max_length=64)] = None,
+    courtroom: Annotated[str | None, Query(max_length=32, description="Courtroom code.")] = None,
+    status: Annotated[Literal["queued", "processing", "done", "failed"] | None, Query()] = None,
+    date_from: Annotated[datetime | None, Query(description="Hearings from (with zone).")] = None,
+    date_to: Annotated[datetime | None, Query(description="Hearings before (with zone).")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> RecordingListOut:
+    """Judges and clerks: their court's; parties: their cases' approved hearings."""
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None and value.utcoffset() is None:
+            raise HTTPException(422, f"{name} needs a time zone, e.g. 2026-03-01T00:00:00+05:00")
+    filters = RecordingFilters(case_number, status, date_from, date_to, limit, offset)
 
-    def locate(session: Session) -> tuple[str, int]:
-        recording = _readable(session, principal, recording_id)
-        if recording.status != RecordingStatus.DONE:
-            raise _not_ready(recording)
-        version = get_protocol_version(session, recording_id)
-        return version.object_key, version.version
+    def load(session: Session) -> RecordingListOut:
+        rows = _visible(session, principal, filters)
+        rooms = {room.id: room for room in list_courtrooms(session)}
+        courts = {court.id: court for court in list_courts(session)}
+        items = []
+        for row in rows:
+            room = rooms[row.courtroom_id]
+            if courtroom is not None and room.code != courtroom:
+                continue
+            items.append(recording_out(request, row, courts[room.court_id].code, room.code))
+        return RecordingListOut(items=items, limit=limit, offset=offset)
 
-    key, version = state.transaction(locate)
-    with state.store.open_read(key) as stream:
-        stored = stream.read()
-    if fmt == "json":
-        content: bytes = stored
-    else:
-        content = export(protocol_from_json(stored.decode("utf-8")), fmt).encode("utf-8")
-    filename = f"protocol-{recording_id}-v{version}.{fmt}"
-    return Response(
-        content,
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return state.transaction(load)

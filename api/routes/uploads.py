@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Response
 from sqlalchemy.orm import Session
 
-from api.auth import Caller, Principal, forbid_other_courtroom
+from api.auth import DeviceCaller, DevicePrincipal, forbid_other_courtroom
 from api.deps import AppState, State, in_thread, transaction
 from api.intake import duplicate_of
 from api.locks import UploadBusyError
@@ -125,7 +125,7 @@ def upload_options_at(upload_id: UploadId, state: State) -> Response:
 async def upload_create(
     request: Request,
     state: State,
-    principal: Caller,
+    principal: DeviceCaller,
     upload_length: Annotated[str | None, Header(description="Total bytes.")] = None,
     upload_metadata: Annotated[
         str | None,
@@ -205,7 +205,7 @@ async def upload_create(
     },
 )
 async def upload_head(
-    upload_id: UploadId, request: Request, state: State, principal: Caller
+    upload_id: UploadId, request: Request, state: State, principal: DeviceCaller
 ) -> Response:
     """``Upload-Offset`` and ``Upload-Length``: where to continue after an interruption."""
     upload = await scoped_upload(state, principal, upload_id)
@@ -228,7 +228,7 @@ async def upload_head(
     },
 )
 async def upload_status(
-    upload_id: UploadId, request: Request, state: State, principal: Caller
+    upload_id: UploadId, request: Request, state: State, principal: DeviceCaller
 ) -> UploadOut:
     """Offset, length and, once complete, the recording it made."""
     upload = await scoped_upload(state, principal, upload_id)
@@ -251,7 +251,7 @@ async def upload_status(
 async def _patch(
     request: Request,
     state: AppState,
-    principal: Principal,
+    principal: DevicePrincipal,
     upload_id: str,
     offset: int,
     declared: int | None,
@@ -317,7 +317,7 @@ async def upload_patch(
     upload_id: UploadId,
     request: Request,
     state: State,
-    principal: Caller,
+    principal: DeviceCaller,
     upload_offset: Annotated[str | None, Header(description="Offset the bytes start at.")] = None,
     upload_checksum: Annotated[
         str | None, Header(description="Optional `<sha1|sha256|md5> <base64 digest>`.")
@@ -355,7 +355,7 @@ async def upload_patch(
         423: {"model": ErrorOut, "description": "A PATCH is running."},
     },
 )
-async def upload_delete(upload_id: UploadId, state: State, principal: Caller) -> Response:
+async def upload_delete(upload_id: UploadId, state: State, principal: DeviceCaller) -> Response:
     """Delete the received pieces and the upload; a recording it made stays."""
     try:
         with state.locks.hold(upload_id):

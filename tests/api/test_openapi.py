@@ -30,8 +30,19 @@ def test_openapi_documents_the_upload(api: Api):
     assert "application/offset+octet-stream" in tus["patch"]["requestBody"]["content"]
     status = spec["paths"]["/api/v1/recordings/{recording_id}"]["get"]
     assert "RecordingOut" in str(status["responses"]["200"])
-    assert spec["components"]["securitySchemes"]["DeviceToken"]["scheme"] == "bearer"
-    assert {t["name"] for t in spec["tags"]} == {"recordings", "uploads (tus)", "health"}
+    assert spec["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
+    assert {t["name"] for t in spec["tags"]} == {
+        "recordings",
+        "uploads (tus)",
+        "sign-in",
+        "protocols",
+        "audio",
+        "search",
+        "admin",
+        "health",
+    }
+    used = {tag for path in spec["paths"].values() for op in path.values() for tag in op["tags"]}
+    assert used == {t["name"] for t in spec["tags"]}
 
 
 def test_docs_page_is_served(api: Api):

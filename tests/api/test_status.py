@@ -10,7 +10,8 @@ import pytest
 from protocol import export, protocol_from_json
 from storage.db import claim, fail, finish, report_progress
 from tests.api.conftest import Api
-from tests.api.helpers import make_protocol, media, sha256_of
+from tests.api.helpers import HEARING, make_protocol, media, sha256_of
+from tests.api.people import seed_people
 from worker.contracts import protocol_key
 
 WORKER = "worker-1:42"
@@ -39,6 +40,12 @@ def done(api: Api, recording: dict) -> str:
     return text
 
 
+@pytest.fixture
+def judge(api: Api) -> dict[str, str]:
+    """Authorization of a judge of the devices' court (protocol text is for people)."""
+    return seed_people(api).auth("judge")
+
+
 def status(api: Api, rid: str, token: str | None = None):
     return api.client.get(f"/api/v1/recordings/{rid}", headers=api.auth(token))
 
@@ -65,7 +72,9 @@ def test_a_queued_recording_shows_its_state_and_metadata(api: Api, recording: di
     assert body["created_at"].endswith("Z") or "+00:00" in body["created_at"]
 
 
-def test_processing_shows_step_and_percent_and_the_protocol_is_409(api: Api, recording: dict):
+def test_processing_shows_step_and_percent_and_the_protocol_is_409(
+    api: Api, recording: dict, judge: dict[str, str]
+):
     rid = recording["id"]
 
     def work(session):
@@ -81,18 +90,20 @@ def test_processing_shows_step_and_percent_and_the_protocol_is_409(api: Api, rec
         1,
     )
     assert body["started_at"] is not None
-    protocol = api.client.get(f"/api/v1/recordings/{rid}/protocol", headers=api.auth())
+    protocol = api.client.get(f"/api/v1/recordings/{rid}/protocol", headers=judge)
     assert protocol.status_code == 409
     assert "processing (step diarize, 38 %)" in protocol.json()["detail"]
 
 
-def test_queued_protocol_is_409(api: Api, recording: dict):
-    response = api.client.get(recording["protocol_url"], headers=api.auth())
+def test_queued_protocol_is_409(api: Api, recording: dict, judge: dict[str, str]):
+    response = api.client.get(recording["protocol_url"], headers=judge)
     assert response.status_code == 409
     assert "queued" in response.json()["detail"]
 
 
-def test_a_failed_job_shows_a_reason_a_person_understands(api: Api, recording: dict):
+def test_a_failed_job_shows_a_reason_a_person_understands(
+    api: Api, recording: dict, judge: dict[str, str]
+):
     rid = recording["id"]
     reason = "The file is not audio or video that can be read (no audio stream found)."
 
@@ -105,24 +116,29 @@ def test_a_failed_job_shows_a_reason_a_person_understands(api: Api, recording: d
     assert body["status"] == "failed"
     assert body["error"] == {"code": "bad_media", "message": reason}
     assert body["finished_at"] is not None
-    protocol = api.client.get(recording["protocol_url"], headers=api.auth())
+    protocol = api.client.get(recording["protocol_url"], headers=judge)
     assert protocol.status_code == 409
     assert reason in protocol.json()["detail"]
 
 
-def test_a_done_recording_serves_its_protocol_in_every_format(api: Api, recording: dict):
+def test_a_done_recording_serves_its_protocol_in_every_format(
+    api: Api, recording: dict, judge: dict[str, str]
+):
     rid = recording["id"]
     text = done(api, recording)
     body = status(api, rid).json()
     assert (body["status"], body["progress"], body["duration_s"]) == ("done", 100, 12.5)
 
-    as_json = api.client.get(f"/api/v1/recordings/{rid}/protocol", headers=api.auth())
+    device = api.client.get(f"/api/v1/recordings/{rid}/protocol", headers=api.auth())
+    assert device.status_code == 403  # recorders upload; protocol text is for people
+    as_json = api.client.get(f"/api/v1/recordings/{rid}/protocol", headers=judge)
     assert as_json.status_code == 200
     assert as_json.headers["content-type"].startswith("application/json")
     assert as_json.content == text.encode()  # served as stored
     assert json.loads(as_json.content)["recording"]["sha256"] == recording["sha256"]
+    case = HEARING["case_number"].replace("/", "_")
     assert (
-        as_json.headers["content-disposition"] == f'attachment; filename="protocol-{rid}-v1.json"'
+        as_json.headers["content-disposition"] == f'attachment; filename="protocol-{case}-v1.json"'
     )
 
     protocol = protocol_from_json(text)
@@ -132,16 +148,16 @@ def test_a_done_recording_serves_its_protocol_in_every_format(api: Api, recordin
         ("vtt", "text/vtt"),
     ]:
         response = api.client.get(
-            f"/api/v1/recordings/{rid}/protocol", params={"format": fmt}, headers=api.auth()
+            f"/api/v1/recordings/{rid}/protocol", params={"format": fmt}, headers=judge
         )
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith(media_type)
         assert response.text == export(protocol, fmt)
-        assert f'filename="protocol-{rid}-v1.{fmt}"' in response.headers["content-disposition"]
+        assert f'filename="protocol-{case}-v1.{fmt}"' in response.headers["content-disposition"]
     assert "Суд идёт." in response.text
 
     bad = api.client.get(
-        f"/api/v1/recordings/{rid}/protocol", params={"format": "docx"}, headers=api.auth()
+        f"/api/v1/recordings/{rid}/protocol", params={"format": "xlsx"}, headers=judge
     )
     assert bad.status_code == 422
     assert "format" in bad.json()["detail"]

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from scripts.seaweedfs import free_ports
-from storage.db import create_device, session_scope
+from storage.db import create_device, create_user, get_courtroom, session_scope
 from tests.service.harness import ROOT, Service, WorkerProcess, courtroom
 
 pytestmark = pytest.mark.slow
@@ -113,8 +113,11 @@ def test_distributed_upload_to_protocol_on_postgres_redis_and_s3(
     )
     service.data_dir.mkdir()
     sessions = service.sessions()
+    room = courtroom(sessions)
     with session_scope(sessions) as session:
-        _, token = create_device(session, courtroom(sessions), "recorder")
+        _, token = create_device(session, room, "recorder")
+        court_id = get_courtroom(session, room).court_id
+        create_user(session, "judge", "judge password 1", "judge", court_id)
     api = ApiProcess(service).start()
     worker = WorkerProcess(service).start()
     try:
@@ -126,7 +129,12 @@ def test_distributed_upload_to_protocol_on_postgres_redis_and_s3(
         assert status["status"] == "done", (status, worker.tail())
         progress = [p for s, _, p in status["seen"] if s == "processing"]
         assert progress and progress == sorted(progress) and 0 <= progress[0] < 100
-        auth = {"Authorization": f"Bearer {token}"}
+        signed_in = httpx.post(
+            f"{api.url}/api/v1/auth/token",
+            data={"username": "judge", "password": "judge password 1"},
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
         protocol = httpx.get(api.url + created.json()["protocol_url"], headers=auth).json()
         assert protocol["schema"] == "courtrec.protocol/1"
         assert (
@@ -139,6 +147,13 @@ def test_distributed_upload_to_protocol_on_postgres_redis_and_s3(
             api.url + created.json()["protocol_url"], params={"format": "srt"}, headers=auth
         )
         assert srt.status_code == 200 and "-->" in srt.text
+        audio = httpx.get(
+            api.url + created.json()["status_url"] + "/audio",
+            headers={**auth, "Range": "bytes=0-43"},
+        )
+        assert audio.status_code == 206 and audio.content[:4] == b"RIFF"
+        size = int(audio.headers["Content-Range"].rsplit("/", 1)[1])
+        assert abs(size - 44 - protocol["recording"]["duration"] * 32000) < 32000  # 16 kHz s16
         again = upload(
             api, token, short_hearing.stereo, "2-10/2026", channel_map="1=judge,2=witness"
         )
