@@ -19,7 +19,6 @@ from datetime import timedelta
 
 import anyio
 from fastapi import FastAPI
-from protocol.signing import Signer, load_or_create_ed25519_key
 
 from api.deps import AppState, in_thread
 from api.errors import install_error_handlers
@@ -41,9 +40,11 @@ from api.settings import ApiSettings
 from api.throttle import LoginThrottle
 from api.tokens import TokenIssuer, load_or_create_secret
 from api.tus import TusHeaderMiddleware
+from protocol.signing import Signer, load_or_create_ed25519_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.errors import StorageError
 from storage.objects import ObjectStore, open_store
+from storage.settings import PLACEHOLDER_SECRETS
 
 __all__ = ["API_VERSION", "create_app"]
 
@@ -89,6 +90,8 @@ Every error is `{"detail": "<one sentence>"}`.
 
 def _token_issuer(settings: ApiSettings) -> TokenIssuer:
     secret = settings.auth.jwt_secret.get_secret_value()
+    if secret.strip().lower() in PLACEHOLDER_SECRETS - {""}:
+        raise ValueError("CR_AUTH__JWT_SECRET is a placeholder; set a random 32+ character one")
     if not secret:
         secret = load_or_create_secret(settings.data_dir / "secrets" / "jwt-secret")
     return TokenIssuer(secret, timedelta(minutes=settings.auth.token_minutes), settings.auth.issuer)

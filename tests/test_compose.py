@@ -36,7 +36,7 @@ def test_the_stack_has_every_part_with_health_checks():
 
 def test_no_secret_has_a_default():
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
-    for var in ("POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"):
+    for var in ("POSTGRES_PASSWORD", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD", "JWT_SECRET"):
         uses = re.findall(r"\$\{" + var + r"([^}]*)\}", text)
         assert uses and all(u.startswith(":?") for u in uses), var
 
