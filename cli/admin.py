@@ -7,6 +7,7 @@ hashes.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import re
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ import typer
 from sqlalchemy.orm import Session
 
 from storage.db import (
+    AuditActorKind,
+    NewAuditEvent,
     UserRole,
     add_case_party,
     create_court,
@@ -35,6 +38,7 @@ from storage.db import (
     make_engine,
     make_sessionmaker,
     mark_queued,
+    record_audit,
     remove_case_party,
     revoke_device,
     session_scope,
@@ -93,11 +97,35 @@ def migrate() -> None:
         typer.echo("database schema is up to date")
 
 
+def _audit(
+    session: Session,
+    action: str,
+    object_type: str,
+    object_id: str,
+    court_id: int | None = None,
+    details: dict[str, object] | None = None,
+) -> None:
+    """Record an administrative change made on the server (actor: the OS account)."""
+    record_audit(
+        session,
+        NewAuditEvent(
+            action=action,
+            actor_kind=AuditActorKind.SYSTEM,
+            actor_name=f"cli:{getpass.getuser()}",
+            object_type=object_type,
+            object_id=object_id,
+            court_id=court_id,
+            details=details,
+        ),
+    )
+
+
 @admin_app.command("create-court")
 def create_court_cmd(code: str, name: str) -> None:
     """Register a court under a short code."""
     with admin_session() as session:
         court = create_court(session, _code(code), name)
+        _audit(session, "admin.court_create", "court", court.code, court.id)
     typer.echo(f"court {court.id}: {court.code} ({court.name})")
 
 
@@ -109,6 +137,7 @@ def create_courtroom_cmd(court: str, code: str, name: str) -> None:
         if found is None:
             raise NotFoundError(f"no court with code {court!r}")
         room = create_courtroom(session, found.id, _code(code), name)
+        _audit(session, "admin.courtroom_create", "courtroom", str(room.id), found.id)
     typer.echo(f"courtroom {room.id}: {court}/{room.code} ({room.name})")
 
 
@@ -117,6 +146,7 @@ def create_device_cmd(court: str, room: str, name: str) -> None:
     """Register a courtroom recorder and print its token (shown only this once)."""
     with admin_session() as session:
         device, token = create_device(session, _courtroom_id(session, court, room), name)
+        _audit(session, "admin.device_create", "device", str(device.id), device.court_id)
     typer.echo(f"device {device.id} for {court}/{room}: {device.name}")
     typer.echo(f"token: {token}")
 
@@ -126,6 +156,7 @@ def revoke_device_cmd(device_id: int) -> None:
     """Revoke a recorder's token."""
     with admin_session() as session:
         revoke_device(session, device_id)
+        _audit(session, "admin.device_revoke", "device", str(device_id))
     typer.echo(f"device {device_id} revoked")
 
 
@@ -148,6 +179,7 @@ def create_user_cmd(
                 raise NotFoundError(f"no court with code {court!r}")
             court_id = found.id
         user = create_user(session, username, password, role, court_id, display_name=display_name)
+        _audit(session, "admin.user_create", "user", str(user.id), court_id, {"role": role})
     typer.echo(f"user {user.id}: {user.username} ({user.role})")
 
 
@@ -167,6 +199,14 @@ def add_party_cmd(
         if user is None or found is None:
             raise NotFoundError(f"no user {username!r}" if user is None else f"no court {court!r}")
         row = add_case_party(session, user.id, found.id, case_number, party_role)
+        _audit(
+            session,
+            "admin.case_party_add",
+            "case",
+            f"{found.code}/{row.case_number}",
+            found.id,
+            {"username": username, "party_role": party_role},
+        )
     typer.echo(f"{username} is a {row.party_role} in case {row.case_number} of {court}")
 
 
@@ -186,6 +226,14 @@ def remove_party_cmd(
             or not remove_case_party(session, user.id, found.id, case_number)
         ):
             raise NotFoundError(f"{username!r} is not in case {case_number!r} of {court!r}")
+        _audit(
+            session,
+            "admin.case_party_remove",
+            "case",
+            f"{found.code}/{case_number.strip()}",
+            found.id,
+            {"username": username},
+        )
     typer.echo(f"{username} removed from case {case_number} of {court}")
 
 
