@@ -24,7 +24,7 @@ from fastapi import Depends, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from api.deps import State
+from api.deps import AppState, State
 from api.policy import (
     Action,
     Decision,
@@ -63,6 +63,8 @@ __all__ = [
     "forbidden",
     "load_for",
     "not_found",
+    "optional_bearer",
+    "principal_from_ticket",
     "recording_scope",
     "require",
     "user_principal",
@@ -144,6 +146,32 @@ def _unauthorized(detail: str, error: str | None = None) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
 
+def principal_from_ticket(state: AppState, ticket: str, recording_id: str) -> UserPrincipal:
+    """The user an audio link was made for, if it opens this recording and they still may.
+
+    Raises:
+        HTTPException: 401 for a forged or expired link, or one made for another recording.
+
+    """
+    try:
+        granted = state.tokens.audio_ticket(ticket)
+    except InvalidTokenError as exc:
+        raise _unauthorized(f"audio link: {exc}", error="invalid_token") from exc
+    if granted.recording_id != recording_id:
+        raise _unauthorized("this audio link opens another recording", error="invalid_token")
+
+    def load(session: Session) -> UserPrincipal:
+        try:
+            user = get_user(session, granted.user_id)
+        except NotFoundError:
+            user = None
+        if user is None or user.disabled:
+            raise _unauthorized("the audio link's user cannot sign in", error="invalid_token")
+        return user_principal(session, user)
+
+    return state.transaction(load)
+
+
 def current_principal(
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -166,6 +194,16 @@ def current_principal(
 
 Caller = Annotated[Principal, Depends(current_principal)]
 """Handler parameter type giving the authenticated :class:`Principal`."""
+
+
+def optional_bearer(
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """Dependency: the caller if a bearer token came (checked as strictly), else ``None``."""
+    if credentials is None:
+        return None
+    return current_principal(state, credentials)
 
 
 def current_device(principal: Caller) -> DevicePrincipal:

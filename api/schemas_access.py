@@ -12,6 +12,7 @@ from api.schemas import RecordingOut
 
 __all__ = [
     "ApprovalOut",
+    "AudioLinkOut",
     "AuditEventOut",
     "AuditPageOut",
     "CasePartyIn",
@@ -239,3 +240,11 @@ class AuditPageOut(_Out):
 
     events: list[AuditEventOut]
     next_cursor: str | None
+
+
+class AudioLinkOut(_Out):
+    """A time-limited audio URL (for players that cannot send Authorization headers)."""
+
+    url: str = Field(description="Path with a ticket; GET it with Range requests.")
+    expires_in: int
+    expires_at: datetime

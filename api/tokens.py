@@ -21,12 +21,23 @@ from pathlib import Path
 
 import jwt
 
-__all__ = ["AUDIENCE", "InvalidTokenError", "IssuedToken", "TokenIssuer", "load_or_create_secret"]
+__all__ = [
+    "AUDIENCE",
+    "AUDIO_AUDIENCE",
+    "AudioTicket",
+    "InvalidTokenError",
+    "IssuedToken",
+    "TokenIssuer",
+    "load_or_create_secret",
+]
 
 logger = logging.getLogger(__name__)
 
 AUDIENCE = "courtrec-api"
 """``aud`` claim of access tokens: tokens made for another service are refused."""
+
+AUDIO_AUDIENCE = "courtrec-audio"
+"""``aud`` of audio links: they open one recording's audio, nothing else."""
 
 _ALGORITHM = "HS256"
 _MIN_SECRET = 32
@@ -51,6 +62,20 @@ class IssuedToken:
     token: str
     expires_in: int
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AudioTicket:
+    """What an audio link grants: one user, one recording's audio, until it expires.
+
+    Attributes:
+        user_id: The user it was made for; their access is checked again on use.
+        recording_id: The only recording it opens.
+
+    """
+
+    user_id: int
+    recording_id: str
 
 
 class TokenIssuer:
@@ -85,19 +110,13 @@ class TokenIssuer:
         token = jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
         return IssuedToken(token, int(self._ttl.total_seconds()), expires)
 
-    def user_id(self, token: str) -> int:
-        """Return the user id of a valid token.
-
-        Raises:
-            InvalidTokenError: With a short reason (expired, bad signature, ...).
-
-        """
+    def _decode(self, token: str, audience: str) -> dict[str, object]:
         try:
-            claims = jwt.decode(
+            claims: dict[str, object] = jwt.decode(
                 token,
                 self._secret,
                 algorithms=[_ALGORITHM],
-                audience=AUDIENCE,
+                audience=audience,
                 issuer=self._issuer,
                 leeway=_LEEWAY,
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
@@ -109,7 +128,50 @@ class TokenIssuer:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject.isdigit():
             raise InvalidTokenError("the token is not valid")
-        return int(subject)
+        return claims
+
+    def user_id(self, token: str) -> int:
+        """Return the user id of a valid access token.
+
+        Raises:
+            InvalidTokenError: With a short reason (expired, bad signature, ...).
+
+        """
+        return int(str(self._decode(token, AUDIENCE)["sub"]))
+
+    def issue_audio_ticket(
+        self, user_id: int, recording_id: str, ttl: timedelta, now: datetime | None = None
+    ) -> IssuedToken:
+        """Make an audio link's ticket: an audio element cannot send a bearer header.
+
+        The ticket is useless for anything but this recording's audio (its own
+        audience), and the user's access is checked again whenever it is used.
+        """
+        issued = now or datetime.now(UTC)
+        expires = issued + ttl
+        claims = {
+            "sub": str(user_id),
+            "rid": recording_id,
+            "iss": self._issuer,
+            "aud": AUDIO_AUDIENCE,
+            "iat": int(issued.timestamp()),
+            "exp": int(expires.timestamp()),
+        }
+        token = jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
+        return IssuedToken(token, int(ttl.total_seconds()), expires)
+
+    def audio_ticket(self, token: str) -> AudioTicket:
+        """Check an audio ticket.
+
+        Raises:
+            InvalidTokenError: If it is forged, expired or not an audio ticket.
+
+        """
+        claims = self._decode(token, AUDIO_AUDIENCE)
+        recording_id = claims.get("rid")
+        if not isinstance(recording_id, str):
+            raise InvalidTokenError("the audio link is not valid")
+        return AudioTicket(int(str(claims["sub"])), recording_id)
 
 
 def load_or_create_secret(path: Path) -> str:

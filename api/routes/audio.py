@@ -13,24 +13,29 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from api.audit import Audit
-from api.auth import Caller, load_for
+from api.audit import Audit, Trail
+from api.auth import Principal, UserCaller, load_for, optional_bearer, principal_from_ticket
 from api.deps import AppState, State
 from api.policy import Action
 from api.routes.recordings import RecordingId
 from api.schemas import ERROR_RESPONSES, ErrorOut
+from api.schemas_access import AudioLinkOut
 
 __all__ = ["ByteRange", "parse_range", "router"]
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/recordings", tags=["audio"], responses=ERROR_RESPONSES)
+
+AUDIO_LINK_TTL = timedelta(hours=4)
+"""How long an audio link works: a long hearing listened to in one sitting."""
 
 _RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
 _CHUNK = 256 * 1024
@@ -103,6 +108,7 @@ def _stream(state: AppState, key: str, start: int, length: int) -> Iterator[byte
 
 @router.get(
     "/{recording_id}/audio",
+    name="get_audio",
     summary="The hearing audio (WAV), seekable with Range requests",
     responses={
         200: {"description": "The whole file.", "content": {"audio/wav": {}}},
@@ -115,15 +121,40 @@ def _stream(state: AppState, key: str, start: int, length: int) -> Iterator[byte
 )
 def get_audio(
     recording_id: RecordingId,
+    request: Request,
     state: State,
-    principal: Caller,
-    trail: Audit,
+    bearer: Annotated[Principal | None, Depends(optional_bearer)],
     range_header: Annotated[
         str | None, Header(alias="Range", description="bytes=START-END (one range).")
     ] = None,
+    ticket: Annotated[
+        str | None,
+        Query(
+            max_length=2048,
+            description="Audio-link ticket from POST .../audio-link, for players that "
+            "cannot send an Authorization header.",
+        ),
+    ] = None,
 ) -> StreamingResponse:
-    """The normalized 16 kHz mono WAV; protocol times are times in this file."""
-    details = {"range": (range_header or "")[:_MAX_RANGE_HEADER] or None}
+    """The normalized 16 kHz mono WAV; protocol times are times in this file.
+
+    Authenticate with a bearer token or with the ``ticket`` of an audio link; either way
+    the caller's access to this recording is checked now.
+    """
+    principal = bearer
+    if principal is None:
+        if ticket is None:
+            raise HTTPException(
+                401,
+                "authentication required: a bearer token or an audio link's ticket",
+                headers={"WWW-Authenticate": 'Bearer realm="courtrec"'},
+            )
+        principal = principal_from_ticket(state, ticket, recording_id)
+    trail = Trail(request, principal)
+    details = {
+        "range": (range_header or "")[:_MAX_RANGE_HEADER] or None,
+        "via": "bearer" if bearer is not None else "link",
+    }
 
     def locate(session: Session) -> tuple[str, ByteRange | None, int]:
         recording, scope = load_for(session, principal, Action.READ, recording_id)
@@ -158,4 +189,47 @@ def get_audio(
         status_code=206,
         media_type="audio/wav",
         headers=headers,
+    )
+
+
+@router.post(
+    "/{recording_id}/audio-link",
+    summary="A time-limited link to the audio, for an <audio> element",
+    response_model=AudioLinkOut,
+    responses={
+        403: {"model": ErrorOut, "description": "Your role does not listen to hearings."},
+        404: {"model": ErrorOut, "description": "No such recording (or not yours)."},
+    },
+)
+def audio_link(
+    recording_id: RecordingId,
+    request: Request,
+    state: State,
+    principal: UserCaller,
+    trail: Audit,
+) -> AudioLinkOut:
+    """A URL with a ticket that opens this recording's audio for a few hours.
+
+    Players cannot send an ``Authorization`` header, so the page asks for this link.
+    The ticket names the user and this recording only; access is checked again on every
+    request it makes, so removing a party from the case closes it at once.
+    """
+
+    def check(session: Session) -> None:
+        _, scope = load_for(session, principal, Action.READ, recording_id)
+        trail.record(
+            session,
+            "audio.link",
+            object_type="recording",
+            object_id=recording_id,
+            court_id=scope.court_id,
+        )
+
+    trail.run(state, "audio.link", check, object_type="recording", object_id=recording_id)
+    issued = state.tokens.issue_audio_ticket(principal.id, recording_id, AUDIO_LINK_TTL)
+    path = request.url_for("get_audio", recording_id=recording_id).path
+    return AudioLinkOut(
+        url=f"{path}?ticket={issued.token}",
+        expires_in=issued.expires_in,
+        expires_at=issued.expires_at,
     )

@@ -19,6 +19,7 @@ from protocol import (
     Word,
 )
 from protocol.signing import verify_signature
+from storage.db import set_user_disabled
 from tests.api.conftest import Api
 from tests.api.helpers import media
 from tests.api.people import People, finish_recording, seed_people
@@ -253,3 +254,40 @@ def test_every_view_is_audited_and_only_admins_read_the_log(
     assert ("judge", "protocol.view", "ok") in events
     assert ("astana_judge", "protocol.download", "not_found") in events
     assert ("clerk", "search", "ok") in events
+
+
+def test_audio_links_open_one_recording_for_its_user_while_they_may(
+    api: Api, people: People, hearing: str
+) -> None:
+    link = api.client.post(f"/api/v1/recordings/{hearing}/audio-link", headers=people.auth("judge"))
+    assert link.status_code == 200, link.text
+    url = link.json()["url"]
+    assert link.json()["expires_in"] == 4 * 3600
+    played = api.client.get(url, headers={"Range": "bytes=0-9"})  # no Authorization header
+    assert played.status_code == 206 and len(played.content) == 10
+    assert api.client.get(f"/api/v1/recordings/{hearing}/audio").status_code == 401
+
+    ticket = url.split("ticket=", 1)[1]
+    other = api.upload(media(30_000, seed=22), case_number="2-5/2026")
+    assert other.status_code == 201
+    elsewhere = api.client.get(f"/api/v1/recordings/{other.json()['id']}/audio?ticket={ticket}")
+    assert elsewhere.status_code == 401 and "another recording" in elsewhere.json()["detail"]
+    forged = api.client.get(f"{url[: url.index('ticket=')]}ticket={ticket[:-3]}abc")
+    assert forged.status_code == 401
+    # an access token is not an audio ticket, and a ticket is not an access token
+    token = people.tokens["judge"]
+    assert api.client.get(f"/api/v1/recordings/{hearing}/audio?ticket={token}").status_code == 401
+    as_bearer = {"Authorization": f"Bearer {ticket}"}
+    assert api.client.get(f"/api/v1/recordings/{hearing}", headers=as_bearer).status_code == 401
+
+    # parties cannot get a link before approval; a device never
+    party = api.client.post(
+        f"/api/v1/recordings/{hearing}/audio-link", headers=people.auth("party")
+    )
+    assert party.status_code == 404
+    device = api.client.post(f"/api/v1/recordings/{hearing}/audio-link", headers=api.auth())
+    assert device.status_code == 403
+
+    # the judge's access is checked on every use: a disabled judge's link stops working
+    api.state.transaction(lambda s: set_user_disabled(s, people.ids["judge"], True))
+    assert api.client.get(url, headers={"Range": "bytes=0-9"}).status_code == 401
