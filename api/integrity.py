@@ -17,11 +17,10 @@ import base64
 import hashlib
 import logging
 
-from protocol.signing import verify_signature
-
 from api.auth import Principal, UserPrincipal
 from api.deps import AppState
 from api.schemas_access import VerifyOut, VersionCheckOut
+from protocol.signing import verify_signature
 from storage.db import ProtocolVersionInfo, get_recording, list_protocol_versions
 from storage.errors import ObjectNotFoundError
 
@@ -93,6 +92,18 @@ def _check_version(
     )
 
 
+def _party_problems(problems: list[str], hidden: set[int]) -> list[str]:
+    """A party's view of the problems: unapproved versions are not named, only counted.
+
+    The chain runs through them, so a broken unapproved version still makes the
+    recording "not intact" for the party, without revealing what it contains.
+    """
+    shown = [p for p in problems if not any(p.startswith(f"version {v}:") for v in hidden)]
+    if len(shown) < len(problems):
+        shown.append("a version not yet approved failed its check")
+    return shown
+
+
 def verify_recording(state: AppState, principal: Principal, recording_id: str) -> VerifyOut:
     """Recompute and compare everything of one recording (blocking; hashes hours of audio).
 
@@ -116,6 +127,8 @@ def verify_recording(state: AppState, principal: Principal, recording_id: str) -
     if isinstance(principal, UserPrincipal) and principal.role == "party":
         approved = {row.version for row in rows if row.approved}
         checks = [check for check in checks if check.version in approved]
+        hidden = {row.version for row in rows} - approved
+        problems = _party_problems(problems, hidden)
     return VerifyOut(
         recording_id=recording_id,
         intact=not problems,
