@@ -40,6 +40,7 @@ from api.settings import ApiSettings
 from api.throttle import LoginThrottle
 from api.tokens import TokenIssuer, load_or_create_secret
 from api.tus import TusHeaderMiddleware
+from api.web import mount_web
 from protocol.signing import Signer, load_or_create_ed25519_key
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.errors import StorageError
@@ -215,4 +216,5 @@ def create_app(
     app.include_router(uploads.router)
     app.include_router(admin.router)
     app.include_router(health.router)
+    mount_web(app)
     return app

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Install the Debian packages the pipeline needs, only if a command is missing.
+# Install the Debian packages the pipeline needs (and chromium for the browser tests),
+# only if a command is missing.
 # Quick (no apt at all) when everything is already there.
 set -euo pipefail
 
-declare -A PACKAGE_OF=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [sox]=sox [redis-server]=redis-server [docker-compose]=docker-compose)
+declare -A PACKAGE_OF=([ffmpeg]=ffmpeg [ffprobe]=ffmpeg [espeak-ng]=espeak-ng [sox]=sox [redis-server]=redis-server [docker-compose]=docker-compose [chromium]=chromium)
 missing=()
 for cmd in "${!PACKAGE_OF[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$cmd]}")
