@@ -92,6 +92,12 @@ class VersionOut(_Out):
     approved_by: int | None
     signature: str | None = Field(description="Base64 Ed25519 signature of the JSON bytes.")
     signing_key_id: str | None
+    party_sha256: str | None = Field(
+        default=None, description="Hash of the parties' masked copy (approved versions)."
+    )
+    party_signature: str | None = Field(
+        default=None, description="Base64 signature of the parties' copy."
+    )
 
 
 class VersionsOut(_Out):

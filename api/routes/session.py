@@ -101,6 +101,24 @@ def sign_in(
     return TokenOut(access_token=issued.token, expires_in=issued.expires_in, role=user.role.value)
 
 
+@router.post(
+    "/auth/refresh",
+    summary="Exchange a valid access token for a fresh one",
+    response_model=TokenOut,
+    responses={403: {"model": ErrorOut, "description": "Device tokens are not refreshed."}},
+)
+def refresh(state: State, principal: UserCaller) -> TokenOut:
+    """A new token with a full lifetime, for a page that is still in use.
+
+    Only an unexpired token of an enabled user is accepted (the same check as every
+    request), so a session ends at most one lifetime after its last refresh, and at once
+    when the user is disabled. Not audited: it reveals nothing and is made every few
+    minutes by open pages; the sign-in that began the session is.
+    """
+    issued = state.tokens.issue(principal.id, principal.role)
+    return TokenOut(access_token=issued.token, expires_in=issued.expires_in, role=principal.role)
+
+
 @router.get("/me", summary="The signed-in user", response_model=MeOut)
 def me(principal: UserCaller) -> MeOut:
     """Who the token belongs to, with role, court and (for parties) cases, as of now."""

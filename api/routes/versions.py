@@ -81,6 +81,8 @@ def version_out(session: Session, row: ProtocolVersionInfo) -> VersionOut:
         approved_by=row.approved_by,
         signature=row.signature,
         signing_key_id=row.signing_key_id,
+        party_sha256=row.party_sha256,
+        party_signature=row.party_signature,
     )
 
 

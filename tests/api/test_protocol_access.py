@@ -6,6 +6,7 @@ import hashlib
 import os
 import stat
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,17 @@ def test_audio_links_open_one_recording_for_its_user_while_they_may(
     # the judge's access is checked on every use: a disabled judge's link stops working
     api.state.transaction(lambda s: set_user_disabled(s, people.ids["judge"], True))
     assert api.client.get(url, headers={"Range": "bytes=0-9"}).status_code == 401
+
+
+def test_a_page_in_use_refreshes_its_token(api: Api, people: People) -> None:
+    fresh = api.client.post("/api/v1/auth/refresh", headers=people.auth("clerk"))
+    assert fresh.status_code == 200 and fresh.json()["role"] == "clerk"
+    token = fresh.json()["access_token"]
+    assert token != people.tokens["clerk"]
+    me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["username"] == "clerk"
+    assert api.client.post("/api/v1/auth/refresh", headers=api.auth()).status_code == 403
+    old = datetime.now(UTC) - timedelta(hours=1)
+    expired = api.state.tokens.issue(people.ids["clerk"], "clerk", now=old).token
+    stale = api.client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {expired}"})
+    assert stale.status_code == 401 and "expired" in stale.json()["detail"]
