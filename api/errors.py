@@ -31,6 +31,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas import ErrorOut
 from protocol import ProtocolError
 from storage.errors import (
     ConflictError,
@@ -122,8 +123,17 @@ async def _on_storage_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status_code, detail, headers)
 
 
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+"""FastAPI's 400 for a body it cannot decode at all (not UTF-8, a broken form)."""
+
+
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _FASTAPI_BODY_ERROR:
+        # the same mistake as a body that is not JSON, which FastAPI answers with 422
+        return error_response(
+            422, "invalid request: body: not readable as JSON or form data (UTF-8 text)"
+        )
     return error_response(exc.status_code, str(exc.detail), exc.headers)
 
 
@@ -144,11 +154,49 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal error")
 
 
+_FASTAPI_422 = ("HTTPValidationError", "ValidationError")
+_ERROR_SCHEMA = "ErrorOut"
+
+
+def _document_error_shape(app: FastAPI) -> None:
+    """Make the OpenAPI document's 422 answers the one shape they really have.
+
+    FastAPI documents every 422 as its own ``HTTPValidationError`` (a list of errors);
+    :func:`_on_validation_error` answers ``{"detail": "<a sentence>"}``, so clients
+    generated from the document, and contract tests, would expect the wrong body.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        ref = {"$ref": f"#/components/schemas/{_ERROR_SCHEMA}"}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                answer = (
+                    operation.get("responses", {}).get("422")
+                    if isinstance(operation, dict)
+                    else None
+                )
+                if answer and _FASTAPI_422[0] in str(answer.get("content", "")):
+                    answer["content"] = {"application/json": {"schema": dict(ref)}}
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas.setdefault(_ERROR_SCHEMA, ErrorOut.model_json_schema())
+        for name in _FASTAPI_422:
+            schemas.pop(name, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers that give every error the one shape."""
+    """Register the handlers that give every error the one shape (and document it)."""
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StorageError, _on_storage_error)
     app.add_exception_handler(ProtocolError, _on_protocol_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    _document_error_shape(app)

@@ -227,6 +227,19 @@ OPS: tuple[str, ...] = tuple(cls.op for cls in _EDIT_TYPES)
 """The ``op`` names :func:`edit_from_dict` accepts."""
 
 
+_SHOWN_LENGTH = 40
+
+
+def _shown(value: Any) -> str:
+    """A rejected value as the message shows it: its repr, cut to a few dozen characters.
+
+    Messages go back to clients (as the API's 422 detail); echoing megabytes of hostile
+    input there would bloat responses and logs.
+    """
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
 class _Refused(Exception):
     """An edit cannot be applied; :func:`apply_edits` adds which edit it was."""
 
@@ -237,7 +250,7 @@ class _Refused(Exception):
 def _segment_index(protocol: Protocol, number: Any) -> int:
     """Turn a 1-based segment number into an index, refusing unknown numbers."""
     if isinstance(number, bool) or not isinstance(number, int):
-        raise _Refused(f"segment must be a whole number, got {number!r}")
+        raise _Refused(f"segment must be a whole number, got {_shown(number)}")
     count = len(protocol.segments)
     if not 1 <= number <= count:
         raise _Refused(f"segment {number} does not exist; the protocol has {count} segments")
@@ -250,7 +263,7 @@ def _existing_speaker(protocol: Protocol, speaker_id: Any) -> int:
         if speaker.id == speaker_id:
             return position
     known = ", ".join(s.id for s in protocol.speakers) or "none"
-    raise _Refused(f"speaker {speaker_id!r} does not exist (known speakers: {known})")
+    raise _Refused(f"speaker {_shown(speaker_id)} does not exist (known speakers: {known})")
 
 
 def _clean_text(value: Any, what: str, limit: int) -> str:
@@ -433,7 +446,9 @@ def _add_speaker(protocol: Protocol, edit: AddSpeaker) -> Protocol:
 def _set_language(protocol: Protocol, edit: SetLanguage) -> Protocol:
     index = _segment_index(protocol, edit.segment)
     if not isinstance(edit.language, str) or not _LANGUAGE.fullmatch(edit.language):
-        raise _Refused(f"language must be an ISO 639 code like 'kk' or 'ru', got {edit.language!r}")
+        raise _Refused(
+            f"language must be an ISO 639 code like 'kk' or 'ru', got {_shown(edit.language)}"
+        )
     segment = dataclasses.replace(protocol.segments[index], language=edit.language)
     return _with_segments(protocol, index, index + 1, [segment])
 
@@ -441,7 +456,7 @@ def _set_language(protocol: Protocol, edit: SetLanguage) -> Protocol:
 def _split_time(segment: Segment, number: int, at: Any) -> float:
     """Validate a split time: a finite number strictly inside the segment."""
     if isinstance(at, bool) or not isinstance(at, int | float) or not math.isfinite(at):
-        raise _Refused(f"split time must be a finite number of seconds, got {at!r}")
+        raise _Refused(f"split time must be a finite number of seconds, got {_shown(at)}")
     rounded = _ms(float(at))
     if not segment.start < rounded < segment.end:
         raise _Refused(
@@ -465,7 +480,7 @@ def _split_words(
     if isinstance(count, bool) or not isinstance(count, int) or not 0 < count < len(words):
         raise _Refused(
             f"words_before must be a whole number from 1 to {len(words) - 1} "
-            f"for segment {number}, got {count!r}"
+            f"for segment {number}, got {_shown(count)}"
         )
     at = min(max(_ms(words[count].start), segment.start), segment.end)
     return at, words[:count], words[count:]
@@ -564,7 +579,7 @@ def apply_edits(protocol: Protocol, edits: Sequence[Edit]) -> Protocol:
 
 def _read_int(value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolEditError(f"{path}: expected a whole number, got {value!r}")
+        raise ProtocolEditError(f"{path}: expected a whole number, got {_shown(value)}")
     return value
 
 
@@ -576,7 +591,7 @@ def _read_str(value: Any, path: str) -> str:
 
 def _read_number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ProtocolEditError(f"{path}: expected a finite number, got {value!r}")
+        raise ProtocolEditError(f"{path}: expected a finite number, got {_shown(value)}")
     return float(value)
 
 
@@ -633,12 +648,14 @@ def edit_from_dict(data: Any, path: str = "edit") -> Edit:
     op = data.get("op")
     cls = _BY_OP.get(op) if isinstance(op, str) else None
     if cls is None:
-        raise ProtocolEditError(f"{path}.op: unknown operation {op!r}; expected one of {OPS}")
+        raise ProtocolEditError(f"{path}.op: unknown operation {_shown(op)}; expected one of {OPS}")
     fields = dataclasses.fields(cls)
     names = {"op", *(f.name for f in fields)}
     unknown = sorted(str(key) for key in data if key not in names)
     if unknown:
-        raise ProtocolEditError(f"{path}: unknown field {unknown[0]!r} for operation {op!r}")
+        raise ProtocolEditError(
+            f"{path}: unknown field {_shown(unknown[0])} for operation {_shown(op)}"
+        )
     edit: Edit = cls(**{f.name: _field_value(data, f, path) for f in fields})
     return edit
 

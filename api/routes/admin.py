@@ -23,6 +23,7 @@ from api.schemas import ERROR_RESPONSES, ErrorOut
 from api.schemas_access import AuditEventOut, AuditPageOut, CasePartyIn, CasePartyOut
 from storage.db import (
     AuditEventInfo,
+    AuditOutcome,
     AuditQuery,
     CasePartyInfo,
     UserRole,
@@ -43,6 +44,9 @@ router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
 _ADMIN_ONLY: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorOut, "description": "Administrators only."}
 }
+
+_ACTION_FILTER = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?$"
+"""An audit action (``protocol.view``) or a prefix of actions (``admin.*``)."""
 
 
 def _require_admin(principal: UserPrincipal) -> None:
@@ -177,11 +181,12 @@ def get_audit(
         str | None, Query(max_length=64, description="Username or device name.")
     ] = None,
     action: Annotated[
-        str | None, Query(max_length=64, description="e.g. protocol.view or admin.*")
+        str | None,
+        Query(max_length=64, pattern=_ACTION_FILTER, description="e.g. protocol.view or admin.*"),
     ] = None,
     object_type: Annotated[str | None, Query(max_length=32)] = None,
     object_id: Annotated[str | None, Query(max_length=64)] = None,
-    outcome: Annotated[str | None, Query(max_length=16)] = None,
+    outcome: AuditOutcome | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: Annotated[int | None, Query(ge=0, le=2**62)] = None,

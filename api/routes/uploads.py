@@ -75,6 +75,19 @@ _TUS_HEADERS: dict[int | str, dict[str, Any]] = {
     412: {"model": ErrorOut, "description": "Tus-Resumable is not 1.0.0."}
 }
 
+_TUS_RESUMABLE: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Tus-Resumable",
+            "in": "header",
+            "required": True,
+            "description": "The tus protocol version the client speaks (412 if not 1.0.0).",
+            "schema": {"type": "string", "enum": [TUS_VERSION]},
+        }
+    ]
+}
+"""The header ``require_tus_version`` reads, which FastAPI cannot see to document."""
+
 
 # -- discovery and creation -----------------------------------------------------------
 
@@ -109,7 +122,9 @@ def upload_options_at(upload_id: UploadId, state: State) -> Response:
     "",
     status_code=201,
     summary="Create a resumable upload (tus creation)",
+    response_class=Response,  # Location and Upload-* headers, no body
     dependencies=[Tus],
+    openapi_extra=_TUS_RESUMABLE,
     responses={
         **_TUS_HEADERS,
         400: {
@@ -197,7 +212,9 @@ async def upload_create(
     "/{upload_id}",
     name="upload_head",
     summary="Offset of a resumable upload (tus HEAD)",
+    response_class=Response,  # headers only: no body, no Content-Type
     dependencies=[Tus],
+    openapi_extra=_TUS_RESUMABLE,
     responses={
         **_TUS_HEADERS,
         404: {"description": "No such upload (or not yours)."},
@@ -306,11 +323,12 @@ async def _patch(
         460: {"model": ErrorOut, "description": "Upload-Checksum mismatch; piece dropped."},
     },
     openapi_extra={
+        **_TUS_RESUMABLE,
         "requestBody": {
             "required": True,
             "description": "The bytes from Upload-Offset on (all of them or a piece).",
             "content": {OFFSET_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        }
+        },
     },
 )
 async def upload_patch(
@@ -349,6 +367,7 @@ async def upload_patch(
     status_code=204,
     summary="Cancel a resumable upload (tus termination)",
     dependencies=[Tus],
+    openapi_extra=_TUS_RESUMABLE,
     responses={
         **_TUS_HEADERS,
         404: {"model": ErrorOut, "description": "No such upload."},
