@@ -17,7 +17,6 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import anyio
 from fastapi import Depends, Request
-from protocol.signing import Signer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +26,7 @@ from api.queue import Enqueuer
 from api.settings import ApiSettings
 from api.throttle import LoginThrottle
 from api.tokens import TokenIssuer
+from protocol.signing import Signer
 from storage.db import session_scope
 from storage.objects import ObjectStore
 
