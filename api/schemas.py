@@ -78,6 +78,7 @@ class RecordingOut(_Out):
     case_number: str
     court: str
     courtroom: str
+    courtroom_name: str = Field(default="", description="The courtroom's name, for people.")
     hearing_started_at: datetime
     languages: tuple[str, ...]
     source_name: str

@@ -52,7 +52,11 @@ def created_out(request: Request, recording: RecordingInfo) -> RecordingCreatedO
 
 
 def recording_out(
-    request: Request, recording: RecordingInfo, court_code: str, courtroom_code: str
+    request: Request,
+    recording: RecordingInfo,
+    court_code: str,
+    courtroom_code: str,
+    courtroom_name: str = "",
 ) -> RecordingOut:
     """A recording's status resource."""
     error = None
@@ -77,6 +81,7 @@ def recording_out(
         case_number=recording.case_number,
         court=court_code,
         courtroom=courtroom_code,
+        courtroom_name=courtroom_name,
         hearing_started_at=recording.hearing_started_at,
         languages=recording.languages,
         source_name=recording.source_name,

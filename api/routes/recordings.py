@@ -214,7 +214,7 @@ def get_recording_status(
         recording, _ = load_for(session, principal, Action.STATUS, recording_id)
         courtroom = get_courtroom(session, recording.courtroom_id)
         court = get_court(session, courtroom.court_id)
-        return recording_out(request, recording, court.code, courtroom.code)
+        return recording_out(request, recording, court.code, courtroom.code, courtroom.name)
 
     return state.transaction(load)
 
@@ -280,7 +280,9 @@ def list_visible_recordings(
             room = rooms[row.courtroom_id]
             if courtroom is not None and room.code != courtroom:
                 continue
-            items.append(recording_out(request, row, courts[room.court_id].code, room.code))
+            items.append(
+                recording_out(request, row, courts[room.court_id].code, room.code, room.name)
+            )
         return RecordingListOut(items=items, limit=limit, offset=offset)
 
     return state.transaction(load)

@@ -62,6 +62,9 @@ def test_a_queued_recording_shows_its_state_and_metadata(api: Api, recording: di
         "r3",
         "2-1234/2025",
     )
+    assert body["courtroom_name"] == "Room 3"
+    listed = api.client.get("/api/v1/recordings", headers=api.auth()).json()["items"]
+    assert [(r["id"], r["courtroom_name"]) for r in listed] == [(rid, "Room 3")]
     assert body["languages"] == ["kk", "ru"]
     assert body["source_name"] == "зал-3.wav"
     assert (body["sha256"], body["size"]) == (recording["sha256"], 50_000)

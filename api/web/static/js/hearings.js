@@ -128,7 +128,7 @@ export function mount(container, ctx) {
     const tr = h('tr', { 'data-testid': 'hearing-row', 'data-id': item.id },
       h('td', {}, dateEl(item.hearing_started_at)),
       h('td', { class: 'case' }, caseCell),
-      h('td', {}, item.courtroom),
+      h('td', { title: item.courtroom }, item.courtroom_name || item.courtroom),
       h('td', { class: 'num' }, duration(item.duration_s)),
       status, progress);
     const entry = { tr, item, status, progress, durationCell: tr.children[3] };

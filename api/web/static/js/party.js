@@ -35,7 +35,7 @@ export function mount(container, ctx) {
     const el = h('article', { class: 'card party-hearing', 'data-testid': 'party-hearing', 'data-id': item.id },
       h('h2', {}, h('span', { i18n: 'review.case', i18nArgs: { n: item.case_number } })),
       h('p', { class: 'meta' }, dateEl(item.hearing_started_at), ' · ',
-        h('span', { i18n: 'party.courtroom', i18nArgs: { room: item.courtroom } }), ' · ', dur),
+        h('span', { i18n: 'party.courtroom', i18nArgs: { room: item.courtroom_name || item.courtroom } }), ' · ', dur),
       version,
       h('p', {}, h('a', { href: `#/hearing/${encodeURIComponent(item.id)}`, class: 'button primary', 'data-testid': 'party-open', i18n: 'party.open' })),
       downloadButtons({ id: item.id, caseNumber: item.case_number, signed: true, toast: ctx.toast }),

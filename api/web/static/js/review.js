@@ -278,7 +278,7 @@ export function mount(container, ctx) {
     head.append(
       h('a', { href: backHref, class: 'back', i18n: 'review.back' }),
       h('h1', {}, h('span', { i18n: 'review.case', i18nArgs: { n: rec.case_number } })),
-      h('span', { class: 'meta' }, dateEl(rec.hearing_started_at), ' · ', rec.courtroom, ' · ', h('span', { class: 'dur' }, duration(S.protocol.recording.duration))),
+      h('span', { class: 'meta' }, dateEl(rec.hearing_started_at), ' · ', rec.courtroom_name || rec.courtroom, ' · ', h('span', { class: 'dur' }, duration(S.protocol.recording.duration))),
       badge);
     if (S.approved) {
       head.append(h('span', { class: 'badge approved', 'data-testid': 'approved-badge', i18n: 'review.approved' }));
