@@ -4,7 +4,9 @@ Sign in, open a hearing, play, seek by clicking a word, keyboard control, the fl
 filter, edit and save, the version list and diff, approval (judges only), search and
 jump, the Kazakh interface, the party's page with its downloads and hash, a party kept
 out of another case's hearing, and the review page on a tablet. Screenshots of the
-review and party pages are written to ``docs/web-review.png`` and ``docs/web-party.png``.
+review and party pages (``web-review.png``, ``web-party.png``) go to the directory in
+``CR_SCREENSHOTS_DIR`` (``CR_SCREENSHOTS_DIR=docs`` refreshes the ones in the docs),
+else to a temporary directory, so a test run leaves the checkout clean.
 
 The pages are found by their ``data-testid`` attributes only; no request may leave the
 app (the ``page`` fixture fails a test that tries).
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -36,7 +40,7 @@ from tests.web.conftest import (
     World,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(os.environ.get("CR_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="courtrec-shots-"))
 PLAYER = "[data-testid=player]"
 SEGMENT = "[data-testid=segment]"
 
