@@ -32,7 +32,7 @@ _CHUNK = 1024 * 1024
 
 
 def _stored_sha256(state: AppState, key: str) -> str | None:
-    """Hash an object by streaming it; ``None`` if it is missing."""
+    """Hash an object by streaming it (the original: hours of audio); ``None`` if missing."""
     digest = hashlib.sha256()
     try:
         with state.store.open_read(key) as stream:
@@ -43,23 +43,31 @@ def _stored_sha256(state: AppState, key: str) -> str | None:
     return digest.hexdigest()
 
 
-def _signature_ok(state: AppState, key: str | None, signature: str | None) -> bool | None:
-    if key is None or signature is None:
-        return None
+def _read(state: AppState, key: str) -> bytes | None:
+    """A protocol document's bytes (small JSON), ``None`` if missing."""
     try:
         with state.store.open_read(key) as stream:
-            data = stream.read()
-        return verify_signature(
-            state.signer.public_key_pem(), data, base64.b64decode(signature, validate=True)
-        )
-    except (ObjectNotFoundError, ValueError):
+            return stream.read()
+    except ObjectNotFoundError:
+        return None
+
+
+def _signed(state: AppState, data: bytes | None, signature: str | None) -> bool:
+    """Whether ``signature`` (base64) verifies ``data`` with the service's key."""
+    if data is None or signature is None:
         return False
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except ValueError:
+        return False
+    return verify_signature(state.signer.public_key_pem(), data, raw)
 
 
 def _check_version(
     state: AppState, row: ProtocolVersionInfo, expected_parent: str, problems: list[str]
 ) -> VersionCheckOut:
-    stored = _stored_sha256(state, row.object_key)
+    data = _read(state, row.object_key)
+    stored = None if data is None else hashlib.sha256(data).hexdigest()
     intact = stored == row.sha256
     if not intact:
         problems.append(
@@ -71,11 +79,12 @@ def _check_version(
         problems.append(f"version {row.version}: parent hash does not match the chain")
     signature_ok = party_ok = None
     if row.approved:
-        signature_ok = bool(intact) and _signature_ok(state, row.object_key, row.signature) is True
-        party_stored = _stored_sha256(state, row.party_object_key) if row.party_object_key else None
-        party_ok = party_stored is not None and party_stored == row.party_sha256
+        signature_ok = intact and _signed(state, data, row.signature)
+        party = _read(state, row.party_object_key) if row.party_object_key else None
         party_ok = (
-            party_ok and _signature_ok(state, row.party_object_key, row.party_signature) is True
+            party is not None
+            and hashlib.sha256(party).hexdigest() == row.party_sha256
+            and _signed(state, party, row.party_signature)
         )
         if not signature_ok:
             problems.append(f"version {row.version}: signature does not verify")

@@ -306,3 +306,27 @@ def test_a_page_in_use_refreshes_its_token(api: Api, people: People) -> None:
     expired = api.state.tokens.issue(people.ids["clerk"], "clerk", now=old).token
     stale = api.client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {expired}"})
     assert stale.status_code == 401 and "expired" in stale.json()["detail"]
+
+
+def test_a_party_verify_report_counts_but_does_not_name_unapproved_versions(
+    api: Api, people: People, hearing: str
+) -> None:
+    base = f"/api/v1/recordings/{hearing}"
+    assert api.client.post(f"{base}/versions/1/approve", headers=people.auth("judge")).is_success
+    edit = [{"op": "set_text", "segment": 1, "text": "Суд идёт, садитесь."}]
+    saved = api.client.post(
+        f"{base}/versions", headers=people.auth("clerk"), json={"base_version": 1, "edits": edit}
+    )
+    assert saved.status_code == 201
+    root = Path(api.stack.settings.data_dir) / "objects"
+    path = next(p for p in root.rglob("v2-*.json") if "party" not in p.name and "@" not in p.name)
+    os.chmod(path, stat.S_IWUSR | stat.S_IRUSR)
+    path.write_bytes(path.read_bytes().replace("садитесь".encode(), "стойте".encode()))
+
+    judge = api.client.get(f"{base}/verify", headers=people.auth("judge")).json()
+    assert judge["intact"] is False and any(p.startswith("version 2:") for p in judge["problems"])
+    party = api.client.get(f"{base}/verify", headers=people.auth("party")).json()
+    assert party["intact"] is False
+    assert [v["version"] for v in party["versions"]] == [1]
+    assert party["versions"][0]["signature_ok"] and party["versions"][0]["party_copy_ok"]
+    assert party["problems"] == ["a version not yet approved failed its check"]
