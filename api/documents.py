@@ -23,9 +23,9 @@ from api.auth import Principal, UserPrincipal
 from api.deps import AppState
 from protocol import MEDIA_TYPES, Protocol, export, protocol_from_json
 from protocol.document import DocumentHeader
-from protocol.docx_export import export_docx
+from protocol.docx_export import DOCX_MEDIA_TYPE, export_docx
 from protocol.fonts import find_fonts
-from protocol.pdf_export import export_pdf
+from protocol.pdf_export import PDF_MEDIA_TYPE, export_pdf
 from storage.db import (
     ProtocolVersionInfo,
     RecordingInfo,
@@ -49,11 +49,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DOCUMENT_MEDIA_TYPES = {
-    **MEDIA_TYPES,
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
+DOCUMENT_MEDIA_TYPES = {**MEDIA_TYPES, "docx": DOCX_MEDIA_TYPE, "pdf": PDF_MEDIA_TYPE}
 """Media type of every downloadable format."""
 
 DOCUMENT_FORMATS = tuple(DOCUMENT_MEDIA_TYPES)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "ERROR_RESPONSES",
+    "VERSION_NOT_FOUND",
     "ErrorOut",
     "HealthOut",
     "ReadyOut",
@@ -115,7 +116,12 @@ def _error(description: str) -> dict[str, object]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    401: _error("Missing, invalid or revoked device token."),
+    401: _error("Missing, invalid, expired or revoked token."),
     503: _error("Database or object store unavailable; retry after Retry-After seconds."),
 }
 """Errors every authenticated endpoint may answer."""
+
+VERSION_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "No such recording or version (or not yours)."}
+}
+"""The 404 of the protocol routes: an unknown id and one outside the caller's scope."""

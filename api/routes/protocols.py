@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ from api.documents import (
 from api.integrity import verify_recording
 from api.policy import Action
 from api.routes.recordings import RecordingId
-from api.schemas import ERROR_RESPONSES, ErrorOut
+from api.schemas import ERROR_RESPONSES, VERSION_NOT_FOUND, ErrorOut
 from api.schemas_access import VerifyOut
 from protocol import DocumentError
 
@@ -48,10 +48,6 @@ VersionQuery = Annotated[
     int | None,
     Query(ge=1, le=1_000_000, description="Protocol version; default: the newest you may read."),
 ]
-
-_NOT_YOURS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "No such recording or version (or not yours)."}
-}
 
 
 def _safe_filename(case_number: str) -> str:
@@ -84,7 +80,7 @@ def _headers(chosen: ChosenDocument, filename: str) -> dict[str, str]:
             "content": {media.split(";")[0]: {} for media in DOCUMENT_MEDIA_TYPES.values()},
         },
         403: {"model": ErrorOut, "description": "Your role does not read protocol text."},
-        **_NOT_YOURS,
+        **VERSION_NOT_FOUND,
         409: {
             "model": ErrorOut,
             "description": "Not processed (yet): queued, processing or failed; the message "
@@ -152,7 +148,7 @@ def get_protocol(
     summary="Detached signature of a protocol version's JSON (for offline checks)",
     responses={
         200: {"description": "Raw signature bytes.", "content": {"application/octet-stream": {}}},
-        **_NOT_YOURS,
+        **VERSION_NOT_FOUND,
     },
 )
 def get_signature(
@@ -203,7 +199,7 @@ def get_signature(
     summary="Recompute the hashes of the original and the protocol chain",
     response_model=VerifyOut,
     responses={
-        **_NOT_YOURS,
+        **VERSION_NOT_FOUND,
         403: {"model": ErrorOut, "description": "Your role reads no protocols."},
     },
 )

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from api.deps import State, in_thread
 from api.documents import load_document
 from api.policy import Action
 from api.routes.recordings import RecordingId
-from api.schemas import ERROR_RESPONSES, ErrorOut
+from api.schemas import ERROR_RESPONSES, VERSION_NOT_FOUND, ErrorOut
 from api.schemas_access import ApprovalOut, CorrectionIn, DiffOut, VersionOut, VersionsOut
 from protocol import protocol_from_json
 from protocol.diff import diff_protocols, diff_to_dict
@@ -51,10 +51,6 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/recordings", tags=["protocols"], responses=ERROR_RESPONSES)
 
 VersionPath = Annotated[int, Path(ge=1, le=1_000_000, description="Protocol version.")]
-
-_NOT_YOURS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorOut, "description": "No such recording or version (or not yours)."}
-}
 
 
 def _author(session: Session, user_id: int | None) -> str | None:
@@ -90,7 +86,7 @@ def version_out(session: Session, row: ProtocolVersionInfo) -> VersionOut:
     "/{recording_id}/versions",
     summary="Protocol versions (the hash chain)",
     response_model=VersionsOut,
-    responses=_NOT_YOURS,
+    responses=VERSION_NOT_FOUND,
 )
 def list_versions(
     recording_id: RecordingId, state: State, principal: Caller, trail: Audit
@@ -126,7 +122,7 @@ def list_versions(
     summary="Save corrections as a new version",
     response_model=VersionOut,
     responses={
-        **_NOT_YOURS,
+        **VERSION_NOT_FOUND,
         403: {"model": ErrorOut, "description": "Only judges and clerks of the court correct."},
         409: {"model": ErrorOut, "description": "base_version is not the newest: reload and redo."},
         422: {
@@ -228,7 +224,10 @@ async def save_version(
     "/{recording_id}/diff",
     summary="Differences between two versions",
     response_model=DiffOut,
-    responses={**_NOT_YOURS, 403: {"model": ErrorOut, "description": "Only judges and clerks."}},
+    responses={
+        **VERSION_NOT_FOUND,
+        403: {"model": ErrorOut, "description": "Only judges and clerks."},
+    },
 )
 def diff_versions(
     recording_id: RecordingId,
@@ -280,7 +279,7 @@ def diff_versions(
     summary="Approve and sign a version (judges)",
     response_model=ApprovalOut,
     responses={
-        **_NOT_YOURS,
+        **VERSION_NOT_FOUND,
         403: {"model": ErrorOut, "description": "Only a judge of the court approves."},
         409: {
             "model": ErrorOut,
