@@ -171,6 +171,43 @@ def test_redecoded_stretch_replaces_stretched_first_pass_words():
     assert [w.text for s in merged for w in s.words] == [" Сот", " Құрметті", " сот"]
 
 
+def test_a_word_across_a_join_seam_stays_in_one_piece():
+    """Joined stretches a minute apart: a word stamped over the seam must not span it."""
+    from transcribe.timeline import map_back
+    from transcribe.types import TranscriptSegment
+
+    offsets = ((0.0, 10.0, 8.0), (8.4, 94.0, 4.0))
+    seam = AsrWord(7.7, 8.6, " Алға", 0.4)  # mostly before the seam: first piece
+    after = AsrWord(8.6, 9.0, " қарай", 0.9)
+    seg = TranscriptSegment(7.7, 9.0, "Алға қарай", "kk", 0.9, (seam, after), -0.3, 0.1, 1.0)
+    (back,) = map_back([seg], offsets)
+    assert [(w.start, w.end) for w in back.words] == [(17.7, 18.0), (94.2, 94.6)]
+
+
+def test_redecoded_segment_over_far_pieces_keeps_the_words_between():
+    from transcribe.engine import _replace_units, _split_at_pauses
+    from transcribe.types import TranscriptSegment
+
+    def seg(words, language="ru"):
+        text = "".join(w.text for w in words).strip()
+        return TranscriptSegment(
+            words[0].start, words[-1].end, text, language, 0.9, tuple(words), -0.3, 0.1, 1.0
+        )
+
+    between = seg([AsrWord(40.0, 40.5, " Вечерня", 0.9), AsrWord(40.6, 41.0, " отошла", 0.9)])
+    # One re-decoded segment whose words come from stretches at 10 s and at 94 s.
+    redone = seg([AsrWord(10.0, 10.4, " Алға", 0.8), AsrWord(94.0, 94.5, " қарай", 0.8)], "kk")
+    merged = _replace_units(
+        [between], [Span(9.8, 10.6), Span(93.8, 94.8)], _split_at_pauses([redone], 2.0)
+    )
+    assert sorted(w.text for s in merged for w in s.words) == [
+        " Алға",
+        " Вечерня",
+        " отошла",
+        " қарай",
+    ]
+
+
 def test_long_pauses_are_shortened_and_times_map_back():
     import numpy as np
 

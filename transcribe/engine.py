@@ -159,9 +159,10 @@ class WhisperEngine:
             redone, _ = self._decode(
                 joined.audio, joined.windows, allowed, vocabulary, progress, joined.languages
             )
-            segments = _replace_units(
-                segments, [p.span for p in redo], map_back(redone, joined.offsets)
-            )
+            # One decoded segment may hold stretches from far apart; split it there, so
+            # the speech between them keeps its first-pass words.
+            back = _split_at_pauses(map_back(redone, joined.offsets), self.config.split_gap_s)
+            segments = _replace_units(segments, [p.span for p in redo], back)
         hook("transcribe", progress.total, progress.total)
         segments = _split_at_pauses(map_back(segments, timeline.offsets), self.config.split_gap_s)
         return Transcript(

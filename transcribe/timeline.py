@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from transcribe.chunking import Span
-from transcribe.types import TranscriptSegment
+from transcribe.types import AsrWord, TranscriptSegment
 
 __all__ = ["Timeline", "compress_pauses", "map_back"]
 
@@ -93,7 +93,13 @@ def compress_pauses(audio: np.ndarray, speech: Sequence[Span], max_gap_s: float)
 def map_back(
     segments: Sequence[TranscriptSegment], offsets: Sequence[tuple[float, float, float]]
 ) -> list[TranscriptSegment]:
-    """Move word and segment times from joined or shortened audio back to the original."""
+    """Move word and segment times from joined or shortened audio back to the original.
+
+    Each word lands inside one piece, the one holding its middle. A word that the decoder
+    stamped across the seam of two pieces would otherwise start in one and end in the
+    other: with joined re-decoded stretches that are a minute apart in the recording, one
+    such word spanned 87 s and the merge took the speech under it for already decoded.
+    """
     if not offsets:
         return list(segments)
     starts = [joined for joined, _, _ in offsets]
@@ -103,23 +109,44 @@ def map_back(
 
     out = []
     for seg in segments:
-        words = tuple(replace(w, start=moved(w.start), end=moved(w.end)) for w in seg.words)
-        words = tuple(w if w.end >= w.start else replace(w, end=w.start) for w in words)
+        words = tuple(_word_back(offsets, starts, w) for w in seg.words)
         start = words[0].start if words else moved(seg.start)
         end = words[-1].end if words else moved(seg.end)
         out.append(replace(seg, words=words, start=start, end=end))
     return out
 
 
+def _word_back(
+    offsets: Sequence[tuple[float, float, float]], starts: Sequence[float], word: AsrWord
+) -> AsrWord:
+    index = _piece(offsets, starts, (word.start + word.end) / 2)
+    joined, original, length = offsets[index]
+
+    def inside(time: float) -> float:
+        return round(original + min(max(time - joined, 0.0), length), 3)
+
+    start = inside(word.start)
+    return replace(word, start=start, end=max(start, inside(word.end)))
+
+
+def _piece(
+    offsets: Sequence[tuple[float, float, float]], starts: Sequence[float], time: float
+) -> int:
+    """Index of the piece holding ``time``; in the gap between two, the nearer one."""
+    index = max(0, bisect.bisect_right(starts, time + 1e-6) - 1)
+    joined, _, length = offsets[index]
+    beyond = time - (joined + length)
+    if beyond > 0 and index + 1 < len(offsets) and offsets[index + 1][0] - time < beyond:
+        return index + 1
+    return index
+
+
 def _moved(
     offsets: Sequence[tuple[float, float, float]], starts: Sequence[float], time: float
 ) -> float:
-    index = max(0, bisect.bisect_right(starts, time + 1e-6) - 1)
+    index = _piece(offsets, starts, time)
     joined, original, length = offsets[index]
-    beyond = time - (joined + length)
-    if beyond > 0 and index + 1 < len(offsets):
-        # In the gap between two pieces: belongs to whichever piece is nearer.
-        following = offsets[index + 1]
-        if following[0] - time < beyond:
-            return round(following[1], 3)
+    if joined > time:
+        # In the gap before this piece: its start.
+        return round(original, 3)
     return round(original + min(max(time - joined, 0.0), length), 3)
