@@ -861,3 +861,31 @@ def synth_hearing(
         channel_map={int(ch): str(role) for ch, role in meta["channel_map"]},
         rttm=outdir / "reference.rttm",
     )
+
+
+def montage_hearing(outdir: Path) -> BenchHearing:
+    """A real-speech montage made by ``scripts/make_real_montage.py`` as a hearing to score.
+
+    Its reference names each clip's voice, so DER compares voices; the four seat
+    microphones carry six voices, so two seats hold two voices each.
+    """
+    reference = json.loads((outdir / "reference.json").read_text(encoding="utf-8"))
+    turns = tuple(
+        RefTurn(t["start"], t["end"], t.get("speaker", ""), t["language"], t["text"], t["channel"])
+        for t in reference["turns"]
+    )
+    if not (outdir / "reference.rttm").is_file() or any(not t.speaker for t in turns):
+        raise SystemExit(f"{outdir}: built by an older make_real_montage.py; build it again")
+    return BenchHearing(
+        name=outdir.name,
+        mix=outdir / "mix.wav",
+        multi4=outdir / "multi4.wav",
+        duration=float(reference["seconds"]),
+        turns=turns,
+        channel_map=dict(MONTAGE_SEATS),
+        rttm=outdir / "reference.rttm",
+    )
+
+
+MONTAGE_SEATS = ((1, "judge"), (2, "prosecutor"), (3, "defendant"), (4, "witness"))
+"""Roles of the montage's four seat microphones."""

@@ -5,6 +5,7 @@ Usage (from the repository root)::
     .venv/bin/python scripts/accuracy.py                          # evaluation set only
     .venv/bin/python scripts/accuracy.py --synthetic --json out.json
     .venv/bin/python scripts/accuracy.py --no-evalset --synthetic
+    .venv/bin/python scripts/accuracy.py --no-evalset --montage data/bench/real5
 
 The issue's rule is relative: the pipeline's WER may be at most 1 point above bare
 faster-whisper on the same files. So every file is transcribed by both, with the same
@@ -15,7 +16,9 @@ per file (``bare:once``, faster-whisper's default) and forced to the reference l
 would: languages ``kk`` and ``ru`` declared, nothing else known.
 
 Data: ``../shared/evalset`` (real speech; see its README) and, with ``--synthetic``,
-espeak-ng hearings with exact turns (``synth``). The evaluation set is tiny, so figures
+espeak-ng hearings with exact turns (``synth``), and with ``--montage`` the real-speech
+montages of ``scripts/make_real_montage.py`` (the evaluation set's clips laid end to end,
+scored like the synthetic hearings, by turn). The evaluation set is tiny, so figures
 are printed per file; they are measurements to read, not a test to pass.
 """
 
@@ -44,6 +47,7 @@ from _common import (
     language_accuracy,
     load_engines,
     machine_summary,
+    montage_hearing,
     normalize_text,
     parse_rttm,
     parse_uem,
@@ -96,6 +100,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="also score the synthetic demo hearing and a long benchmark hearing",
     )
     parser.add_argument(
+        "--montage",
+        type=Path,
+        nargs="*",
+        default=[],
+        metavar="DIR",
+        help="also score real-speech montages built by scripts/make_real_montage.py",
+    )
+    parser.add_argument(
         "--long-seconds", type=float, default=180.0, help="length of the long synthetic hearing"
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the long synthetic hearing")
@@ -144,19 +156,24 @@ class Runner:
         return protocol
 
     def raw_turns(self, source: Path, channel_map: Mapping[int, str] | None = None) -> list[Any]:
-        """Run the diarizer alone on ``source`` after the pipeline's own normalisation.
+        """Run the diarizer alone on ``source`` as the pipeline runs it.
 
         senko rejects float WAV (two evaluation-set files are float), and channel
         attribution needs the per-channel files, so the input goes through
-        ``ingest.probe``/``ingest.normalize`` exactly as in the pipeline.
+        ``ingest.probe``/``ingest.normalize`` exactly as in the pipeline; the speech
+        regions come from the transcriber's VAD, as in the pipeline.
         """
         from ingest import normalize, probe
 
         began = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="accuracy-") as tmp:
             audio = normalize(source, Path(tmp), probe(source))
+            speech = self.engines.whisper.detect_speech(audio.mix)
             result = self.engines.diarizer.diarize(
-                audio.mix, audio.channels, channel_map=dict(channel_map or {})
+                audio.mix,
+                audio.channels,
+                channel_map=dict(channel_map or {}),
+                speech=[(span.start, span.end) for span in speech],
             )
         self._count("diarizer alone", began)
         return list(result.turns)
@@ -456,11 +473,11 @@ def score_synthetic(runner: Runner, hearing: BenchHearing) -> SynthScore:
     return SynthScore(hearing.name, hearing.duration, len(turns), counts, languages, der)
 
 
-def print_synthetic(scores: Sequence[SynthScore]) -> None:
+def print_synthetic(scores: Sequence[SynthScore], kind: str = "Synthetic hearing") -> None:
     """Print WER/CER per language and system, language accuracy, and DER."""
     systems = (*SYSTEMS, "pipeline multi4")
     for s in scores:
-        print(f"\nSynthetic hearing {s.name}: {s.duration:.0f} s, {s.turns} turns")
+        print(f"\n{kind} {s.name}: {s.duration:.0f} s, {s.turns} turns")
         langs = sorted({lang for per in s.counts.values() for lang in per})
         rows = []
         for name in systems:
@@ -469,7 +486,7 @@ def print_synthetic(scores: Sequence[SynthScore]) -> None:
             rows.append((name, *cells, _language_cell(s.languages.get(name))))
         headers = ("system", *(f"{lang} WER/CER %" for lang in langs), "turn language right")
         print(format_table(headers, rows))
-        print_der(s.der, f"DER on {s.name} (reference: the synthesiser's exact turns)")
+        print_der(s.der, f"DER on {s.name} (reference: the exact turns it was built from)")
 
 
 def _language_cell(score: LanguageScore | None) -> str:
@@ -623,6 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hearings = (
         synthetic_hearings(args.long_seconds, args.seed, args.fresh) if args.synthetic else []
     )
+    montages = [montage_hearing(path) for path in args.montage]
 
     engines, config, _loads = load_engines()
     runner = Runner(engines, config)
@@ -650,6 +668,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = [(lang, *(wer_cell(per[n]) for n in systems)) for lang, per in pooled.items()]
         print(format_table(("lang", *systems), rows))
         rules += rule_rows("synthetic", pooled)
+    real = [score_synthetic(runner, h) for h in montages]
+    if real:
+        print_synthetic(real, "Real-speech montage")
+        rules += rule_rows("montage", pooled_synthetic(real))
     if rules:
         print_rule(rules)
     print(
@@ -657,7 +679,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"{k} {v:.1f}" for k, v in runner.seconds.items())
     )
     if args.json:
-        write_json(args.json, as_json(summary, asr, der, synthetic, rules, runner.seconds))
+        write_json(
+            args.json, as_json(summary, asr, der, [*synthetic, *real], rules, runner.seconds)
+        )
         print(f"json: {args.json}")
     return 0
 

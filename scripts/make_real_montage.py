@@ -16,6 +16,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -34,8 +35,11 @@ def evalset_dir() -> Path:
     )
 
 
-def load_clips(root: Path) -> list[tuple[np.ndarray, str, str, int]]:
-    """The Russian and Kazakh clips of the manifest: (audio, language, text, seat)."""
+def load_clips(root: Path) -> list[tuple[np.ndarray, str, str, int, str]]:
+    """The Russian and Kazakh clips of the manifest: (audio, language, text, seat, voice).
+
+    Each clip is one person, so its file name stands for the voice in the reference.
+    """
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     clips = []
     for seat, entry in enumerate(e for e in manifest if e.get("lang") in ("ru", "kk")):
@@ -44,20 +48,27 @@ def load_clips(root: Path) -> list[tuple[np.ndarray, str, str, int]]:
             raise SystemExit(f"{entry['file']}: expected 16 kHz mono")
         text = (root / entry["reference_files"][0]).read_text(encoding="utf-8").strip()
         clips.append(
-            (audio / max(1e-6, float(np.abs(audio).max())) * 0.5, entry["lang"], text, seat % 4)
+            (
+                audio / max(1e-6, float(np.abs(audio).max())) * 0.5,
+                entry["lang"],
+                text,
+                seat % 4,
+                Path(entry["file"]).stem,
+            )
         )
     return clips
 
 
 def build(outdir: Path, seconds: float, seed: int) -> dict[str, object]:
-    """Write mix.wav, multi4.wav and reference.json; return the reference."""
+    """Write mix.wav, multi4.wav, reference.json and reference.rttm; return the reference."""
     rng = np.random.default_rng(seed)
     clips = load_clips(evalset_dir())
     total = int(seconds * RATE)
     multi = rng.normal(0, 10 ** (-65 / 20), size=(total, 4)).astype(np.float32)
-    turns, cursor = [], int(RATE * 0.5)
+    turns: list[dict[str, Any]] = []
+    cursor = int(RATE * 0.5)
     while True:
-        audio, language, text, seat = clips[int(rng.integers(len(clips)))]
+        audio, language, text, seat, voice = clips[int(rng.integers(len(clips)))]
         if cursor + len(audio) > total:
             break
         for ch in range(4):
@@ -70,6 +81,7 @@ def build(outdir: Path, seconds: float, seed: int) -> dict[str, object]:
                 "language": language,
                 "text": text,
                 "channel": seat + 1,
+                "speaker": voice,
             }
         )
         cursor += len(audio) + int(RATE * rng.uniform(0.4, 1.5))
@@ -78,6 +90,15 @@ def build(outdir: Path, seconds: float, seed: int) -> dict[str, object]:
     sf.write(outdir / "mix.wav", multi.mean(axis=1) * 2, RATE, subtype="PCM_16")
     reference = {"seconds": seconds, "seed": seed, "turns": turns}
     (outdir / "reference.json").write_text(json.dumps(reference, ensure_ascii=False, indent=1))
+    uri = outdir.name
+    (outdir / "reference.rttm").write_text(
+        "".join(
+            f"SPEAKER {uri} 1 {t['start']:.3f} {t['end'] - t['start']:.3f} <NA> <NA> "
+            f"{t['speaker']} <NA> <NA>\n"
+            for t in turns
+        ),
+        encoding="utf-8",
+    )
     return reference
 
 
