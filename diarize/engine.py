@@ -52,6 +52,7 @@ class Diarizer:
         channel_map: Mapping[int, str] | None = None,
         hints: SpeakerHints | None = None,
         speech: Sequence[tuple[float, float]] | None = None,
+        defer_overlaps: bool = False,
     ) -> Diarization:
         """Find who spoke when.
 
@@ -62,6 +63,9 @@ class Diarizer:
             hints: Speaker-count hints (used by ML diarization).
             speech: Speech regions in seconds from the transcriber's VAD, so ML
                 diarization does not run a second, slower VAD; ``None`` runs senko's.
+            defer_overlaps: Leave ML diarization's overlaps out; the caller gets them from
+                :meth:`find_overlaps`, e.g. while the transcriber runs (the pipeline
+                does, to use the cores the decoder leaves idle).
 
         Returns:
             Turns, overlaps and the method used.
@@ -87,8 +91,20 @@ class Diarizer:
         self.load()
         assert self._ml is not None
         turns = self._ml.diarize(mix, hints, speech)
-        overlaps = self._overlap.detect(mix) if self._overlap and turns else ()
+        overlaps = () if defer_overlaps or not turns else self.find_overlaps(mix)
         return Diarization(turns, overlaps, "senko", self._ml.name)
+
+    def find_overlaps(
+        self, mix: Path, threads: int | None = None
+    ) -> tuple[tuple[float, float], ...]:
+        """Spans of a mono mix where two or more people speak (empty if detection is off).
+
+        Args:
+            mix: 16 kHz mono mix.
+            threads: Torch threads while it runs (see ``OverlapDetector.detect``).
+        """
+        self.load()
+        return self._overlap.detect(mix, threads) if self._overlap else ()
 
 
 def _check_map(channel_map: Mapping[int, str], channel_count: int) -> None:

@@ -57,12 +57,26 @@ class OverlapDetector:
         self.threshold = threshold
         self.min_duration_s = min_duration_s
 
-    def detect(self, wav: Path) -> tuple[tuple[float, float], ...]:
-        """Overlap spans in seconds, in time order."""
+    def detect(self, wav: Path, threads: int | None = None) -> tuple[tuple[float, float], ...]:
+        """Overlap spans in seconds, in time order.
+
+        Args:
+            wav: 16 kHz mono WAV.
+            threads: Torch threads for this call (process-wide while it runs, restored
+                after). One thread when it runs beside the Whisper decoder: the decoder
+                leaves about a core's fifth idle, which one thread fills and two would
+                fight over.
+        """
         audio, rate = sf.read(str(wav), dtype="float32", always_2d=False)
         if rate != self.rate or audio.ndim != 1 or len(audio) == 0:
             return ()
-        probability = self._frame_probabilities(audio)
+        previous = torch.get_num_threads()
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            probability = self._frame_probabilities(audio)
+        finally:
+            torch.set_num_threads(previous)
         return self._spans(probability > self.threshold)
 
     def _frame_probabilities(self, audio: np.ndarray) -> np.ndarray:

@@ -208,3 +208,18 @@ def test_ml_diarization_marks_real_overlapping_speech(engines, tmp_path):
     correct = sum(overlap(s, e, ts, te) for s, e in result.overlaps for ts, te in truth)
     assert correct / found > 0.6
     assert 2 <= result.speaker_count <= 6
+
+
+def test_overlaps_found_beside_the_decoder_reach_the_protocol(engines, run_pipeline, tmp_path):
+    """The pipeline detects overlaps while Whisper decodes; its segments still get the flag."""
+    from tests.realspeech import evalset_dir
+
+    wav = evalset_dir() / "diar" / "tst00.wav"
+    audio = normalized(wav, tmp_path)
+    alone = engines.diarizer.find_overlaps(audio.mix)
+    deferred = engines.diarizer.diarize(audio.mix, defer_overlaps=True)
+    assert alone and not deferred.overlaps
+    protocol = run_pipeline(wav, HearingOptions(languages=()))
+    flagged = [seg for seg in protocol.segments if "overlap" in seg.flags]
+    assert flagged
+    assert all(any(overlap(seg.start, seg.end, s, e) > 0 for s, e in alone) for seg in flagged)
