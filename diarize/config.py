@@ -57,6 +57,17 @@ class DiarizeConfig:
             diarization files (DER collar 0 / 0.25 s, mean): hop 0.6 s (senko's) 52.3 /
             40.6 %, 0.9 s 51.9 / 39.9 %, 1.2 s 53.7 / 42.4 %, 1.5 s 57.0 / 45.3 %: 0.9 s
             costs two thirds of senko's embeddings with no loss.
+        merge_similarity: After clustering, speakers whose mean embeddings (weighted by
+            speech time) have at least this cosine similarity are one person; ``None``
+            keeps senko's clusters. senko splits voices: 10 speakers for the six voices
+            of the 5-minute real-speech montage, 47 (UMAP+HDBSCAN) in the 30-minute one.
+            DER at collar 0 (docs/benchmarks.md), none / 0.7 / 0.75 / 0.8 / 0.85:
+            montage 5 min 26.1 / 10.4 / 17.3 / 20.5 / 22.9 %, 30 min 86.2 / 5.4 / 6.8 /
+            32.6 / 53.1 %; the evalset's ``sample`` 18.2 % at none and 0.8 but 52.6 % at
+            0.75 and below, because its two speakers are that alike; ``tst00``/``tst01``
+            unchanged at 0.75 and up. 0.8 is the lowest value that merges no real
+            pair. Hints win: an exact count is never merged away from, ``min_speakers``
+            is a floor.
         onnx_embeddings: On CPU, run CAM++ with ONNX Runtime (about 2x faster than
             eager PyTorch here, same embeddings to 2e-5).
         cache_dir: Where the exported ONNX model is kept; ``None`` exports at each load.
@@ -71,6 +82,7 @@ class DiarizeConfig:
     overlap_step_s: float = 5.0
     embed_window_s: float = 1.5
     embed_shift_s: float = 0.9
+    merge_similarity: float | None = 0.8
     onnx_embeddings: bool = True
     cache_dir: Path | None = None
     channels: ChannelConfig = field(default_factory=ChannelConfig)

@@ -23,7 +23,13 @@ from diarize.fbank import KaldiFbank
 from diarize.onnx_embed import OnnxEmbeddingModel, export_embedding_model
 from diarize.types import SpeakerHints, SpeakerTurn
 
-__all__ = ["SenkoDiarizer", "apply_max_speakers", "embedding_windows", "validate_hints"]
+__all__ = [
+    "SenkoDiarizer",
+    "apply_max_speakers",
+    "embedding_windows",
+    "merge_speakers",
+    "validate_hints",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +112,14 @@ class SenkoDiarizer:
             for s in segments
         )
         upper = hints.num_speakers or hints.max_speakers
-        if upper:
-            turns = apply_max_speakers(turns, result.get("speaker_centroids") or {}, upper)
+        if upper or self.config.merge_similarity is not None:
+            turns = merge_speakers(
+                turns,
+                result.get("speaker_centroids") or {},
+                limit=upper,
+                threshold=None if hints.num_speakers else self.config.merge_similarity,
+                floor=hints.min_speakers or 1,
+            )
         return tuple(sorted(turns, key=lambda t: t.start))
 
     def _run(self, wav: str, speech: Sequence[tuple[float, float]] | None) -> dict[str, Any]:
@@ -175,30 +187,81 @@ def apply_max_speakers(
         Turns relabelled; adjacent turns of one speaker are joined.
 
     """
+    return merge_speakers(turns, centroids, limit=limit)
+
+
+def merge_speakers(
+    turns: Sequence[SpeakerTurn],
+    centroids: Mapping[str, np.ndarray],
+    *,
+    limit: int | None = None,
+    threshold: float | None = None,
+    floor: int = 1,
+) -> tuple[SpeakerTurn, ...]:
+    """Merge the two most similar speakers while there are too many or they are alike.
+
+    Args:
+        turns: Diarizer turns.
+        centroids: Speaker label -> mean embedding.
+        limit: Merge the two closest while more than this many speakers remain.
+        threshold: Merge two speakers whose centroids have at least this cosine
+            similarity (one voice split into several speakers).
+        floor: Never go below this many speakers (a ``min_speakers`` hint).
+
+    Returns:
+        Turns relabelled; adjacent turns of one speaker are joined.
+
+    """
     labels = sorted({t.speaker for t in turns})
-    vectors = {k: np.asarray(v, dtype=np.float64) for k, v in centroids.items() if k in labels}
-    mapping = {label: label for label in labels}
-    while len(vectors) > limit:
-        a, b = _closest_pair(vectors)
-        vectors[a] = (vectors[a] + vectors.pop(b)) / 2
-        for key, value in mapping.items():
-            if value == b:
-                mapping[key] = a
-        logger.info("merged speaker %s into %s to honour max %d speakers", b, a, limit)
+    merger = _Merger(
+        {k: np.asarray(v, dtype=np.float64) for k, v in centroids.items() if k in labels},
+        {k: sum(t.end - t.start for t in turns if t.speaker == k) for k in labels},
+    )
+    while len(merger.vectors) > max(floor, 1):
+        a, b, similarity = merger.closest_pair()
+        too_many = limit is not None and len(merger.vectors) > limit
+        if not (too_many or (threshold is not None and similarity >= threshold)):
+            break
+        merger.merge(a, b, similarity)
+    mapping = merger.mapping(labels)
     return _join_adjacent([SpeakerTurn(t.start, t.end, mapping[t.speaker]) for t in turns])
 
 
-def _closest_pair(vectors: Mapping[str, np.ndarray]) -> tuple[str, str]:
-    keys = sorted(vectors)
-    best = (keys[0], keys[1])
-    best_sim = -2.0
-    for i, a in enumerate(keys):
-        for b in keys[i + 1 :]:
-            va, vb = vectors[a], vectors[b]
-            sim = float(va @ vb / (np.linalg.norm(va) * np.linalg.norm(vb) + 1e-9))
-            if sim > best_sim:
-                best, best_sim = (a, b), sim
-    return best
+class _Merger:
+    """Speaker centroids weighted by speech time, merged pair by pair."""
+
+    def __init__(self, vectors: dict[str, np.ndarray], weights: dict[str, float]) -> None:
+        self.vectors = {k: v / (np.linalg.norm(v) + 1e-9) for k, v in vectors.items()}
+        self.weights = {k: weights.get(k, 0.0) for k in vectors}
+        self.into: dict[str, str] = {}
+
+    def closest_pair(self) -> tuple[str, str, float]:
+        keys = sorted(self.vectors)
+        matrix = np.stack([self.vectors[k] for k in keys])
+        similarity = matrix @ matrix.T
+        np.fill_diagonal(similarity, -2.0)
+        i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
+        a, b = sorted((keys[int(i)], keys[int(j)]))
+        return a, b, float(similarity[i, j])
+
+    def merge(self, a: str, b: str, similarity: float) -> None:
+        """Fold ``b`` into ``a``; the centroid is the speech-time weighted mean."""
+        total = max(self.weights[a] + self.weights[b], 1e-9)
+        mean = (self.vectors[a] * self.weights[a] + self.vectors.pop(b) * self.weights[b]) / total
+        self.vectors[a] = mean / (np.linalg.norm(mean) + 1e-9)
+        self.weights[a] += self.weights.pop(b)
+        self.into[b] = a
+        logger.info("merged speaker %s into %s (similarity %.2f)", b, a, similarity)
+
+    def mapping(self, labels: Sequence[str]) -> dict[str, str]:
+        """Each original label -> the label it ended up in."""
+        result = {}
+        for label in labels:
+            target = label
+            while target in self.into:
+                target = self.into[target]
+            result[label] = target
+        return result
 
 
 def _join_adjacent(turns: Sequence[SpeakerTurn]) -> tuple[SpeakerTurn, ...]:

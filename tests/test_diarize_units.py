@@ -13,7 +13,7 @@ from diarize.channels import (
     overlap_spans,
     turns_from_labels,
 )
-from diarize.senko_backend import apply_max_speakers, validate_hints
+from diarize.senko_backend import apply_max_speakers, merge_speakers, validate_hints
 from diarize.types import Diarization
 
 CFG = ChannelConfig()
@@ -110,3 +110,34 @@ def test_embedding_windows_cover_each_region_and_end_with_it():
     assert windows == [(0.0, 1.5), (1.25, 2.75), (2.5, 4.0), (5.0, 5.8)]
     assert embedding_windows([(0.0, 1.6)], 1.5, 1.2) == [(0.0, 1.5), (0.1, 1.6)]
     assert embedding_windows([], 1.5, 1.2) == []
+
+
+def test_similar_speakers_are_merged_down_to_the_floor():
+    turns = (
+        SpeakerTurn(0, 4, "A"),
+        SpeakerTurn(4, 5, "B"),
+        SpeakerTurn(5, 6, "C"),
+        SpeakerTurn(6, 7, "A"),
+    )
+    centroids = {
+        "A": np.array([1.0, 0.0, 0.0]),
+        "B": np.array([0.9, 0.1, 0.0]),  # the same voice as A: similarity 0.99
+        "C": np.array([0.0, 0.0, 1.0]),
+    }
+    merged = merge_speakers(turns, centroids, threshold=0.75)
+    assert [(t.start, t.end, t.speaker) for t in merged] == [(0, 5, "A"), (5, 6, "C"), (6, 7, "A")]
+    assert merge_speakers(turns, centroids, threshold=0.75, floor=3) == turns
+    assert {t.speaker for t in merge_speakers(turns, centroids, threshold=0.999)} == {"A", "B", "C"}
+
+
+def test_merged_centroid_is_weighted_by_speech_time():
+    # A (10 s) and B (1 s) merge first; the merged voice is mostly A's, so C stays apart,
+    # though it would join an unweighted mean of A and B (similarity 0.80).
+    turns = (SpeakerTurn(0, 10, "A"), SpeakerTurn(10, 11, "B"), SpeakerTurn(12, 13, "C"))
+    centroids = {
+        "A": np.array([1.0, 0.0, 0.0]),
+        "B": np.array([0.93, -0.24, -0.28]),
+        "C": np.array([0.72, -0.69, -0.06]),
+    }
+    merged = merge_speakers(turns, centroids, threshold=0.8)
+    assert [t.speaker for t in merged] == ["A", "C"]

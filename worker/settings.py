@@ -42,6 +42,7 @@ class DiarizeSettings(BaseModel):
     seed: int = 0
     detect_overlap: bool = True
     onnx_embeddings: bool = True
+    merge_similarity: float | None = Field(default=0.8, ge=0.0, le=1.0)
 
 
 class LimitSettings(BaseModel):
@@ -137,6 +138,7 @@ class Settings(BaseSettings):
             seed=self.diarize.seed,
             detect_overlap=self.diarize.detect_overlap,
             onnx_embeddings=self.diarize.onnx_embeddings,
+            merge_similarity=self.diarize.merge_similarity,
             cache_dir=self.model_cache / "diarize",
             channels=ChannelConfig(),
         )
