@@ -101,6 +101,11 @@ class ErrorCounts:
         return self.substitutions + self.deletions + self.insertions
 
     @property
+    def hits(self) -> int:
+        """Reference words the hypothesis got right."""
+        return self.ref_words - self.substitutions - self.deletions
+
+    @property
     def wer(self) -> float:
         """Word error rate; 0 for an empty pair, infinity for text against no reference."""
         return _rate(self.word_errors, self.ref_words)

@@ -207,3 +207,10 @@ def test_step_clock_growth_times_the_second_pass() -> None:
         clock.hook("transcribe", done, total)
     assert clock.growth("transcribe") == (3, 5, 4.0)
     assert clock.growth("diarize") == (0.0, 0.0, 0.0)
+
+
+def test_correct_words_are_reference_words_neither_substituted_nor_deleted() -> None:
+    counts = score_text("суд идёт прошу встать", "суд идет прошу всех встать сесть")
+    assert (counts.substitutions, counts.deletions, counts.insertions) == (0, 0, 2)
+    assert counts.hits == 4
+    assert (ErrorCounts(10, 2, 1, 3) + ErrorCounts(5, 0, 5, 0)).hits == 7
