@@ -111,6 +111,9 @@ def test_loop_is_cut_after_first_instance_and_flagged():
 
     assert loop_start(["сот", "сет", "сет", "сет", "сет", "сет"]) == 2
     assert loop_start(["мен", "сотқа", "шындықты", "айтамын"]) is None
+    clause = ["сутимаших", "искомых", "треба", "мани,", "паща"]
+    assert loop_start(["Истинец,", *clause, *clause, *clause]) == 6
+    assert loop_start(["Истинец,", *clause, *clause]) is None  # said twice: kept
     words = tuple(
         AsrWord(i * 0.5, i * 0.5 + 0.4, t, 0.9)
         for i, t in enumerate([" Прошу", " суд,", " я,", " я,", " я,", " я,", " я"])

@@ -95,14 +95,23 @@ def _repeats(words: list[str], size: int, offset: int) -> int:
     return best
 
 
+MAX_LOOP_PHRASE = 8
+"""Longest phrase (in words) searched for back-to-back repeats."""
+
+
 def loop_start(words: Sequence[str], max_repeats: int = 4) -> int | None:
-    """Index where a word or short phrase starts repeating ``max_repeats`` times, if any.
+    """Index where a word or phrase starts repeating back to back, if it does.
+
+    A single word must come ``max_repeats`` times in a row ("да да да" is speech), a
+    phrase of 2 to :data:`MAX_LOOP_PHRASE` words three times: Whisper's loops on hard
+    audio are often whole clauses ("сутимаших искомых треба мани паща" five times over a
+    packed window), which a search for short phrases alone let through.
 
     Returns the index just after the first instance, so one copy is kept.
     """
     tokens = [re.sub(r"\W+", "", w.lower()) for w in words]
     for i in range(len(tokens)):
-        for size in (1, 2, 3):
+        for size in range(1, MAX_LOOP_PHRASE + 1):
             phrase = tokens[i : i + size]
             if len(phrase) < size or not any(phrase):
                 continue
