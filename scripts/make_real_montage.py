@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
+from synth import SynthTurn, write_rttm
+
 logger = logging.getLogger(__name__)
 
 RATE = 16000
@@ -90,14 +92,21 @@ def build(outdir: Path, seconds: float, seed: int) -> dict[str, object]:
     sf.write(outdir / "mix.wav", multi.mean(axis=1) * 2, RATE, subtype="PCM_16")
     reference = {"seconds": seconds, "seed": seed, "turns": turns}
     (outdir / "reference.json").write_text(json.dumps(reference, ensure_ascii=False, indent=1))
-    uri = outdir.name
-    (outdir / "reference.rttm").write_text(
-        "".join(
-            f"SPEAKER {uri} 1 {t['start']:.3f} {t['end'] - t['start']:.3f} <NA> <NA> "
-            f"{t['speaker']} <NA> <NA>\n"
+    write_rttm(
+        (
+            SynthTurn(
+                t["start"],
+                t["end"],
+                t["speaker"],
+                f"seat{t['channel']}",
+                t["language"],
+                t["text"],
+                t["channel"],
+            )
             for t in turns
         ),
-        encoding="utf-8",
+        outdir / "reference.rttm",
+        outdir.name,
     )
     return reference
 
