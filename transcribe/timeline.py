@@ -119,14 +119,9 @@ def map_back(
 def _word_back(
     offsets: Sequence[tuple[float, float, float]], starts: Sequence[float], word: AsrWord
 ) -> AsrWord:
-    index = _piece(offsets, starts, (word.start + word.end) / 2)
-    joined, original, length = offsets[index]
-
-    def inside(time: float) -> float:
-        return round(original + min(max(time - joined, 0.0), length), 3)
-
-    start = inside(word.start)
-    return replace(word, start=start, end=max(start, inside(word.end)))
+    piece = offsets[_piece(offsets, starts, (word.start + word.end) / 2)]
+    start = _within(piece, word.start)
+    return replace(word, start=start, end=max(start, _within(piece, word.end)))
 
 
 def _piece(
@@ -141,12 +136,13 @@ def _piece(
     return index
 
 
+def _within(piece: tuple[float, float, float], time: float) -> float:
+    """Original time of ``time``, clamped into ``piece`` (``joined, original, length``)."""
+    joined, original, length = piece
+    return round(original + min(max(time - joined, 0.0), length), 3)
+
+
 def _moved(
     offsets: Sequence[tuple[float, float, float]], starts: Sequence[float], time: float
 ) -> float:
-    index = _piece(offsets, starts, time)
-    joined, original, length = offsets[index]
-    if joined > time:
-        # In the gap before this piece: its start.
-        return round(original, 3)
-    return round(original + min(max(time - joined, 0.0), length), 3)
+    return _within(offsets[_piece(offsets, starts, time)], time)
