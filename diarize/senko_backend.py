@@ -25,7 +25,6 @@ from diarize.types import SpeakerHints, SpeakerTurn
 
 __all__ = [
     "SenkoDiarizer",
-    "apply_max_speakers",
     "embedding_windows",
     "merge_speakers",
     "validate_hints",
@@ -171,23 +170,6 @@ def embedding_windows(
             for at in np.linspace(start, end - window_s, steps + 1)
         )
     return windows
-
-
-def apply_max_speakers(
-    turns: Sequence[SpeakerTurn], centroids: Mapping[str, np.ndarray], limit: int
-) -> tuple[SpeakerTurn, ...]:
-    """Merge the most similar speakers until at most ``limit`` remain.
-
-    Args:
-        turns: Diarizer turns.
-        centroids: Speaker label -> mean embedding.
-        limit: Upper bound on speakers.
-
-    Returns:
-        Turns relabelled; adjacent turns of one speaker are joined.
-
-    """
-    return merge_speakers(turns, centroids, limit=limit)
 
 
 def merge_speakers(

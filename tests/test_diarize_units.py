@@ -13,7 +13,7 @@ from diarize.channels import (
     overlap_spans,
     turns_from_labels,
 )
-from diarize.senko_backend import apply_max_speakers, merge_speakers, validate_hints
+from diarize.senko_backend import merge_speakers, validate_hints
 from diarize.types import Diarization
 
 CFG = ChannelConfig()
@@ -89,7 +89,7 @@ def test_hints_are_validated():
 def test_max_speakers_merges_the_most_similar():
     turns = (SpeakerTurn(0, 1, "A"), SpeakerTurn(1, 2, "B"), SpeakerTurn(2, 3, "C"))
     centroids = {"A": np.array([1.0, 0.0]), "B": np.array([0.0, 1.0]), "C": np.array([0.95, 0.05])}
-    merged = apply_max_speakers(turns, centroids, 2)
+    merged = merge_speakers(turns, centroids, limit=2)
     assert {t.speaker for t in merged} == {"A", "B"}
     assert [t.speaker for t in merged] == ["A", "B", "A"]
 
