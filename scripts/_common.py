@@ -868,6 +868,10 @@ def synth_hearing(
     )
 
 
+MONTAGE_SEATS = ((1, "judge"), (2, "prosecutor"), (3, "defendant"), (4, "witness"))
+"""Roles of the montage's four seat microphones."""
+
+
 def montage_hearing(outdir: Path) -> BenchHearing:
     """A real-speech montage made by ``scripts/make_real_montage.py`` as a hearing to score.
 
@@ -890,7 +894,3 @@ def montage_hearing(outdir: Path) -> BenchHearing:
         channel_map=dict(MONTAGE_SEATS),
         rttm=outdir / "reference.rttm",
     )
-
-
-MONTAGE_SEATS = ((1, "judge"), (2, "prosecutor"), (3, "defendant"), (4, "witness"))
-"""Roles of the montage's four seat microphones."""
