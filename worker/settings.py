@@ -43,6 +43,8 @@ class DiarizeSettings(BaseModel):
     detect_overlap: bool = True
     onnx_embeddings: bool = True
     merge_similarity: float | None = Field(default=0.8, ge=0.0, le=1.0)
+    umap_epochs: int | None = Field(default=200, ge=1)
+    warm_up: bool = True
 
 
 class LimitSettings(BaseModel):
@@ -139,6 +141,8 @@ class Settings(BaseSettings):
             detect_overlap=self.diarize.detect_overlap,
             onnx_embeddings=self.diarize.onnx_embeddings,
             merge_similarity=self.diarize.merge_similarity,
+            umap_epochs=self.diarize.umap_epochs,
+            warm_up=self.diarize.warm_up,
             cache_dir=self.model_cache / "diarize",
             channels=ChannelConfig(),
         )
