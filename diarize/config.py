@@ -77,8 +77,8 @@ class DiarizeConfig:
         umap_epochs: UMAP optimisation epochs when recordings over 20 minutes are
             clustered with UMAP + HDBSCAN; ``None`` is UMAP's default (500 below 10,000
             embeddings). 200 gave the same labels in half the time (``diarize.clustering``).
-        warm_up: Compile that clustering when a long-running process loads the model
-            (``Diarizer.load(warm_up=True)``), in a low-priority background thread.
+        warm_up: Compile that clustering when a long-running process loads its models
+            (``worker.pipeline.Engines.load_all``), in a low-priority background thread.
         cache_dir: Where the exported ONNX model is kept; ``None`` exports at each load.
         channels: Seat-microphone attribution settings.
 

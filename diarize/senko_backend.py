@@ -79,7 +79,7 @@ class SenkoDiarizer:
         model = export_embedding_model(engine.embeddings_model, weights, self.config.cache_dir)
         engine.embeddings_model = OnnxEmbeddingModel(model, torch.get_num_threads())
 
-    def warm_up(self, *, background: bool = False) -> None:
+    def warm_up(self, *, background: bool) -> None:
         """Compile the long-recording clustering now (see ``diarize.clustering``).
 
         Args:

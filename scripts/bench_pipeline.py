@@ -153,7 +153,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument(
         "--repeat",
-        type=int,
+        type=_positive,
         default=1,
         help="rounds per recording; bare and pipeline swap order every round, and the "
         "verdict is taken on the median ratio (the machine's speed drifts by ~10%%)",
@@ -162,6 +162,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="re-synthesise cached hearings")
     parser.add_argument("--verbose", "-v", action="store_true", help="show library logs")
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def bare_options(choice: str) -> dict[str, Any]:
@@ -266,8 +273,9 @@ def measure(
         config: The transcription config (the bare run decodes with it).
         recording: What to run.
         bare: faster-whisper language arguments.
-        round_: ``(index, count)``; odd rounds run the pipeline first, so a drift of the
-            machine's speed during a round does not always favour the same side.
+        round_: ``(index, count)``, index from 0; odd indexes (rounds #2, #4, ...) run the
+            pipeline first, so a drift of the machine's speed does not always favour
+            the same side.
 
     """
     pipeline_runs: list[PipelineRun] = []
@@ -284,10 +292,15 @@ def measure(
         run = bare_transcribe(engines.whisper._model, recording.mono, config, **bare)
     if not round_[0] % 2:
         run_all_pipelines()
-    result = Result(recording, phase, run.language, len(run.segments), round=round_[0])
-    result.rounds = round_[1]
-    result.runs.extend(pipeline_runs)
-    return result
+    return Result(
+        recording,
+        phase,
+        run.language,
+        len(run.segments),
+        pipeline_runs,
+        round=round_[0],
+        rounds=round_[1],
+    )
 
 
 def _print_progress(res: Result) -> None:
@@ -533,8 +546,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     warmup = None if args.no_warmup else warm_up(engines, config, modes or ["mix"], bare)
     results: list[Result] = []
     for rec in recordings:
-        for index in range(max(args.repeat, 1)):
-            results.append(measure(engines, config, rec, bare, (index, max(args.repeat, 1))))
+        for index in range(args.repeat):
+            results.append(measure(engines, config, rec, bare, (index, args.repeat)))
             _print_progress(results[-1])
         if args.json:  # keep what is done if a long run is interrupted
             write_json(args.json, _as_json(summary, loads, warmup, results, args))

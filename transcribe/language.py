@@ -19,7 +19,8 @@ class LanguageChoice:
     Attributes:
         code: ISO 639-1 code, e.g. ``"kk"``.
         probability: Probability renormalised over the allowed languages.
-        raw_probability: Whisper's own probability for that language (over all 99).
+        raw_probability: Whisper's own probability for that language (over all 99); 0
+            when the window's units voted and the window itself was not detected.
 
     """
 

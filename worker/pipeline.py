@@ -75,7 +75,6 @@ class Engines:
         self.whisper = WhisperEngine(transcribe)
         self.diarizer = Diarizer(diarize)
         self.language_margin = transcribe.language_margin
-        self.warm_up_diarizer = diarize.warm_up
 
     def load_all(self) -> None:
         """Load the ML diarizer too (a long-running worker does this at start-up).
@@ -83,7 +82,7 @@ class Engines:
         With ``DiarizeConfig.warm_up`` the clustering of long recordings is compiled in
         a low-priority background thread, so the first long hearing does not pay for it.
         """
-        if self.warm_up_diarizer:
+        if self.diarizer.config.warm_up:
             self.diarizer.warm_up(background=True)
         else:
             self.diarizer.load()
